@@ -1,0 +1,48 @@
+//! `Waker` over an eventfd(2): each `wake` adds one to the counter, which
+//! makes the fd readable and, registered edge-triggered, produces one event
+//! per batch of wakes the poller has not yet collected.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::unix::io::{AsRawFd, FromRawFd};
+
+use crate::sys::Selector;
+use crate::{Interest, Token};
+
+#[derive(Debug)]
+pub(crate) struct Waker {
+    fd: File,
+}
+
+impl Waker {
+    pub(crate) fn new(selector: &Selector, token: Token) -> io::Result<Waker> {
+        // SAFETY: no pointers; returns a new descriptor or -1.
+        let raw = syscall!(eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK))?;
+        // SAFETY: `raw` was just created and is owned by nothing else.
+        let fd = unsafe { File::from_raw_fd(raw) };
+        selector.register(fd.as_raw_fd(), token, Interest::READABLE)?;
+        Ok(Waker { fd })
+    }
+
+    pub(crate) fn wake(&self) -> io::Result<()> {
+        match (&self.fd).write(&1u64.to_ne_bytes()) {
+            Ok(_) => Ok(()),
+            // The counter is at its maximum (never in practice: it takes
+            // 2^64 - 2 uncollected wakes). Empty it and wake again.
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                self.reset()?;
+                self.wake()
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    fn reset(&self) -> io::Result<()> {
+        let mut buf = [0u8; 8];
+        match (&self.fd).read(&mut buf) {
+            Ok(_) => Ok(()),
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! `Waker` over a non-blocking self-pipe: `wake` writes one byte to the
+//! write end; the read end is registered edge-triggered. A full pipe means
+//! plenty of wakes are already pending; it is emptied and written again so
+//! that a fresh edge is guaranteed.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::unix::io::AsRawFd;
+
+use crate::sys::unix::new_pipe;
+use crate::sys::Selector;
+use crate::{Interest, Token};
+
+#[derive(Debug)]
+pub(crate) struct Waker {
+    sender: File,
+    receiver: File,
+}
+
+impl Waker {
+    pub(crate) fn new(selector: &Selector, token: Token) -> io::Result<Waker> {
+        let (receiver, sender) = new_pipe()?;
+        let receiver = File::from(receiver);
+        let sender = File::from(sender);
+        selector.register(receiver.as_raw_fd(), token, Interest::READABLE)?;
+        Ok(Waker { sender, receiver })
+    }
+
+    pub(crate) fn wake(&self) -> io::Result<()> {
+        loop {
+            match (&self.sender).write(&[1]) {
+                Ok(_) => return Ok(()),
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => self.drain()?,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    fn drain(&self) -> io::Result<()> {
+        let mut buf = [0u8; 512];
+        loop {
+            match (&self.receiver).read(&mut buf) {
+                Ok(n) if n > 0 => {}
+                Ok(_) => return Ok(()),
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
+        }
+    }
+}

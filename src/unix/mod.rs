@@ -1,0 +1,7 @@
+//! Unix-only extensions: [`SourceFd`] for any file descriptor, and
+//! non-blocking [`pipe`]s.
+
+pub mod pipe;
+
+mod sourcefd;
+pub use self::sourcefd::SourceFd;
