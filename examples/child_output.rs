@@ -72,8 +72,16 @@ fn main() -> io::Result<()> {
     }
 
     let status = child.wait()?;
-    print!("stdout ({} bytes):\n{}", out_bytes.len(), String::from_utf8_lossy(&out_bytes));
-    print!("stderr ({} bytes):\n{}", err_bytes.len(), String::from_utf8_lossy(&err_bytes));
+    print!(
+        "stdout ({} bytes):\n{}",
+        out_bytes.len(),
+        String::from_utf8_lossy(&out_bytes)
+    );
+    print!(
+        "stderr ({} bytes):\n{}",
+        err_bytes.len(),
+        String::from_utf8_lossy(&err_bytes)
+    );
     println!("{}", status);
     Ok(())
 }
