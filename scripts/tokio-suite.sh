@@ -42,7 +42,17 @@ if [ ! -d "$ws/tokio" ]; then
     mkdir -p "$ws"
     tar xzf "$crate" -C "$ws"
     mv "$ws/tokio-$version" "$ws/tokio"
-    cp "$ws/tokio/Cargo.lock" "$ws/Cargo.lock"
+    # Keep Tokio's pinned dependency versions, but drop the lock entries of
+    # the crates the patch below replaces: a crates.io `tokio` (pulled in by
+    # its dev-dependencies) and, when testing this crate, `mio`. Otherwise
+    # cargo keeps the locked registry versions and ignores the patch.
+    drop='tokio'
+    if [ "$mode" = local ]; then drop='tokio|mio'; fi
+    awk -v drop="$drop" '
+        BEGIN { RS = "\n\\[\\[package\\]\\]\n"; ORS = "\n[[package]]\n" }
+        { if (match($0, /^name = "[^"]*"/)) { n = substr($0, 9, RLENGTH - 9) } else { n = "" } }
+        !(n ~ ("^(" drop ")$") && $0 ~ /\nsource = "registry/) { print }' \
+        "$ws/tokio/Cargo.lock" | sed '$d' > "$ws/Cargo.lock"
 fi
 {
     echo '[workspace]'
@@ -58,7 +68,12 @@ fi
 
 cd "$ws"
 echo "== mio used by tokio ($mode):"
-cargo tree -q -p tokio --features full -i mio -e normal | head -n 1
+used=$(cargo tree -q -p tokio --features full -i mio -e normal | head -n 1)
+echo "$used"
+if [ "$mode" = local ] && ! echo "$used" | grep -q "($root)"; then
+    echo "the [patch] for mio is not in use" >&2
+    exit 1
+fi
 
 if [ "$ci" = 1 ]; then
     # The test files whose code paths go through mio: sockets, the I/O driver,

@@ -37,11 +37,7 @@ impl Selector {
         match *self {}
     }
 
-    pub(crate) fn select(
-        &self,
-        _: &mut super::EventBuf,
-        _: Option<Duration>,
-    ) -> io::Result<()> {
+    pub(crate) fn select(&self, _: &mut super::EventBuf, _: Option<Duration>) -> io::Result<()> {
         match *self {}
     }
 }
@@ -169,4 +165,11 @@ pub(crate) mod event {
             write!(f, "(no OS backend) {}", self.0)
         }
     }
+}
+
+cfg_net! {
+    pub(crate) mod tcp;
+    pub(crate) mod udp;
+    #[cfg(unix)]
+    pub(crate) mod uds;
 }

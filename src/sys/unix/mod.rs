@@ -21,9 +21,18 @@ pub(crate) use self::selector::{event, RawEvent, Selector};
 mod waker;
 pub(crate) use self::waker::Waker;
 
-mod io_source;
-pub(crate) use self::io_source::IoSourceState;
+cfg_io_source! {
+    mod io_source;
+    pub(crate) use self::io_source::IoSourceState;
+}
 
 mod fd;
 #[allow(unused_imports)]
 pub(crate) use self::fd::{new_pipe, set_nonblocking};
+
+cfg_net! {
+    mod net;
+    pub(crate) mod tcp;
+    pub(crate) mod udp;
+    pub(crate) mod uds;
+}

@@ -41,11 +41,16 @@ impl Selector {
         Ok(Selector { id: self.id, ep })
     }
 
+    #[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
     pub(crate) fn id(&self) -> usize {
         self.id
     }
 
-    pub(crate) fn select(&self, events: &mut EventBuf, timeout: Option<Duration>) -> io::Result<()> {
+    pub(crate) fn select(
+        &self,
+        events: &mut EventBuf,
+        timeout: Option<Duration>,
+    ) -> io::Result<()> {
         let timeout_ms = timeout.map_or(-1, timeout_millis);
         let buf = events.raw_mut();
         buf.clear();
@@ -69,18 +74,37 @@ impl Selector {
             u64: usize::from(token) as u64,
         };
         // SAFETY: `ev` is a valid epoll_event for the duration of the call.
-        syscall!(epoll_ctl(self.ep.as_raw_fd(), libc::EPOLL_CTL_ADD, fd, &mut ev)).map(drop)
+        syscall!(epoll_ctl(
+            self.ep.as_raw_fd(),
+            libc::EPOLL_CTL_ADD,
+            fd,
+            &mut ev
+        ))
+        .map(drop)
     }
 
-    pub(crate) fn reregister(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
+    #[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
+    pub(crate) fn reregister(
+        &self,
+        fd: RawFd,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
         let mut ev = libc::epoll_event {
             events: interest_to_epoll(interests),
             u64: usize::from(token) as u64,
         };
         // SAFETY: `ev` is a valid epoll_event for the duration of the call.
-        syscall!(epoll_ctl(self.ep.as_raw_fd(), libc::EPOLL_CTL_MOD, fd, &mut ev)).map(drop)
+        syscall!(epoll_ctl(
+            self.ep.as_raw_fd(),
+            libc::EPOLL_CTL_MOD,
+            fd,
+            &mut ev
+        ))
+        .map(drop)
     }
 
+    #[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
     pub(crate) fn deregister(&self, fd: RawFd) -> io::Result<()> {
         // SAFETY: EPOLL_CTL_DEL ignores the event argument (Linux >= 2.6.9).
         syscall!(epoll_ctl(
@@ -243,7 +267,10 @@ mod tests {
         assert_eq!(timeout_millis(Duration::from_micros(999)), 1);
         assert_eq!(timeout_millis(Duration::from_millis(1)), 1);
         assert_eq!(timeout_millis(Duration::from_micros(1001)), 2);
-        assert_eq!(timeout_millis(Duration::from_secs(u64::MAX)), libc::c_int::MAX);
+        assert_eq!(
+            timeout_millis(Duration::from_secs(u64::MAX)),
+            libc::c_int::MAX
+        );
     }
 
     #[test]

@@ -1,0 +1,330 @@
+use std::fmt;
+use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::net::{self, Shutdown, SocketAddr};
+
+#[cfg(unix)]
+use std::os::unix::io::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
+
+use crate::io_source::IoSource;
+use crate::{event, sys, Interest, Registry, Token};
+
+/// A non-blocking TCP connection, to be registered with a
+/// [`Poll`](crate::Poll).
+///
+/// Streams come from [`TcpStream::connect`], from
+/// [`TcpListener::accept`](crate::net::TcpListener::accept), or from the
+/// standard library through [`TcpStream::from_std`]. Reads and writes that
+/// cannot proceed return [`WouldBlock`](io::ErrorKind::WouldBlock). Readiness
+/// is edge-triggered: after a readable event read until `WouldBlock`, after a
+/// writable event write until `WouldBlock` (or until nothing is left to
+/// send).
+///
+/// # Examples
+///
+/// Connecting, then waiting for the connection to be established:
+///
+/// ```
+/// # #[cfg(all(feature = "os-poll", feature = "net"))]
+/// # fn main() -> std::io::Result<()> {
+/// use mio::net::TcpStream;
+/// use mio::{Events, Interest, Poll, Token};
+/// use std::io::Write;
+/// use std::time::Duration;
+///
+/// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+///
+/// let mut poll = Poll::new()?;
+/// let mut events = Events::with_capacity(16);
+/// let mut stream = TcpStream::connect(server.local_addr()?)?;
+/// poll.registry().register(&mut stream, Token(0), Interest::WRITABLE)?;
+///
+/// // Connected once writable *and* `peer_addr` succeeds.
+/// loop {
+///     poll.poll(&mut events, Some(Duration::from_secs(5)))?;
+///     if let Some(err) = stream.take_error()? {
+///         return Err(err);
+///     }
+///     if stream.peer_addr().is_ok() {
+///         break;
+///     }
+/// }
+/// stream.write_all(b"hello")?;
+/// # Ok(())
+/// # }
+/// # #[cfg(not(all(feature = "os-poll", feature = "net")))]
+/// # fn main() {}
+/// ```
+pub struct TcpStream {
+    inner: IoSource<net::TcpStream>,
+}
+
+impl TcpStream {
+    /// Starts connecting to `addr` and returns at once, before the
+    /// connection is established.
+    ///
+    /// The socket is created non-blocking and close-on-exec. To learn the
+    /// outcome, register the stream for [`WRITABLE`](Interest::WRITABLE)
+    /// and wait for an event:
+    ///
+    /// * The stream is connected once it is writable **and**
+    ///   [`peer_addr`](TcpStream::peer_addr) returns `Ok`. Until then
+    ///   `peer_addr` fails with `NotConnected`.
+    /// * A failed attempt (refused, timed out, unreachable) shows up as an
+    ///   event too, usually with [`is_error`](crate::event::Event::is_error)
+    ///   or [`is_write_closed`](crate::event::Event::is_write_closed) set.
+    ///   [`take_error`](TcpStream::take_error) then returns the reason, and
+    ///   `peer_addr` keeps failing.
+    ///
+    /// An event may also arrive before the outcome is known (readiness is
+    /// allowed to be spurious): if `take_error` is `Ok(None)` and
+    /// `peer_addr` fails with `NotConnected`, wait for the next event.
+    ///
+    /// Errors the OS knows at once are returned here instead.
+    pub fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+        sys::tcp::connect(addr).map(TcpStream::from_std)
+    }
+
+    /// Wraps a stream from the standard library, for example one connected
+    /// with options this type does not offer.
+    ///
+    /// The blocking mode is not changed: the caller must have put the stream
+    /// in non-blocking mode (`stream.set_nonblocking(true)`), or reads and
+    /// writes block the thread.
+    ///
+    /// ```
+    /// # #[cfg(all(feature = "os-poll", feature = "net"))]
+    /// # fn main() -> std::io::Result<()> {
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let std_stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    /// std_stream.set_nonblocking(true)?;
+    /// let stream = mio::net::TcpStream::from_std(std_stream);
+    /// assert_eq!(stream.peer_addr()?, listener.local_addr()?);
+    /// # Ok(())
+    /// # }
+    /// # #[cfg(not(all(feature = "os-poll", feature = "net")))]
+    /// # fn main() {}
+    /// ```
+    pub fn from_std(stream: net::TcpStream) -> TcpStream {
+        TcpStream {
+            inner: IoSource::new(stream),
+        }
+    }
+
+    /// The address of the remote end. Fails with `NotConnected` while a
+    /// [`connect`](TcpStream::connect) is still in progress or after it
+    /// failed.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.peer_addr()
+    }
+
+    /// The local address of this end of the connection.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.local_addr()
+    }
+
+    /// Shuts down the reading half, the writing half, or both.
+    ///
+    /// After `Shutdown::Write` the peer reads end-of-file (and sees a
+    /// read-closed event) while this end can still read what the peer sends.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.inner.shutdown(how)
+    }
+
+    /// Turns Nagle's algorithm off (`true`) or on (`TCP_NODELAY`). With it
+    /// off, small writes are sent at once instead of being coalesced.
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.inner.set_nodelay(nodelay)
+    }
+
+    /// Whether Nagle's algorithm is off (`TCP_NODELAY`); see
+    /// [`set_nodelay`](TcpStream::set_nodelay).
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.inner.nodelay()
+    }
+
+    /// Sets the IP time-to-live (`IP_TTL`) of packets sent on this stream.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.inner.set_ttl(ttl)
+    }
+
+    /// The IP time-to-live (`IP_TTL`) of this stream; see
+    /// [`set_ttl`](TcpStream::set_ttl).
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.inner.ttl()
+    }
+
+    /// Takes the pending error of the socket (`SO_ERROR`), clearing it.
+    /// `Ok(None)` when there is none. After a failed
+    /// [`connect`](TcpStream::connect) this is the reason.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.inner.take_error()
+    }
+
+    /// Reads received data without removing it from the socket's queue, so
+    /// the next `read` returns it again. `WouldBlock` when nothing is
+    /// queued.
+    pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.do_io(|stream| stream.peek(buf))
+    }
+
+    /// Runs an I/O operation of the caller's own on the socket (for example
+    /// a `libc` call mio does not wrap, on the descriptor from
+    /// `as_raw_fd`).
+    ///
+    /// `f` should return [`WouldBlock`](io::ErrorKind::WouldBlock) when the
+    /// operation would block, so that backends that emulate edge triggering
+    /// can re-arm the source. The result of `f` is returned unchanged.
+    ///
+    /// ```
+    /// # #[cfg(all(feature = "os-poll", feature = "net"))]
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::io::{ErrorKind, Read};
+    ///
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let stream = mio::net::TcpStream::connect(listener.local_addr()?)?;
+    /// // Nothing was sent, so a read would block.
+    /// let result = stream.try_io(|| (&stream).read(&mut [0; 8]));
+    /// assert_eq!(result.unwrap_err().kind(), ErrorKind::WouldBlock);
+    /// # Ok(())
+    /// # }
+    /// # #[cfg(not(all(feature = "os-poll", feature = "net")))]
+    /// # fn main() {}
+    /// ```
+    pub fn try_io<F, T>(&self, f: F) -> io::Result<T>
+    where
+        F: FnOnce() -> io::Result<T>,
+    {
+        self.inner.do_io(|_| f())
+    }
+}
+
+impl Read for TcpStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (&*self).read(buf)
+    }
+
+    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        (&*self).read_vectored(bufs)
+    }
+}
+
+impl Read for &TcpStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.do_io(|stream| (&*stream).read(buf))
+    }
+
+    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        self.inner.do_io(|stream| (&*stream).read_vectored(bufs))
+    }
+}
+
+impl Write for TcpStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&*self).write(buf)
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        (&*self).write_vectored(bufs)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        (&*self).flush()
+    }
+}
+
+impl Write for &TcpStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.do_io(|stream| (&*stream).write(buf))
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.inner.do_io(|stream| (&*stream).write_vectored(bufs))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.do_io(|stream| (&*stream).flush())
+    }
+}
+
+impl event::Source for TcpStream {
+    fn register(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
+        self.inner.register(registry, token, interests)
+    }
+
+    fn reregister(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
+        self.inner.reregister(registry, token, interests)
+    }
+
+    fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
+        self.inner.deregister(registry)
+    }
+}
+
+impl fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+/// Gives back the standard library's stream; it stays non-blocking.
+impl From<TcpStream> for net::TcpStream {
+    fn from(stream: TcpStream) -> net::TcpStream {
+        stream.inner.into_inner()
+    }
+}
+
+#[cfg(unix)]
+impl AsRawFd for TcpStream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.inner.as_raw_fd()
+    }
+}
+
+#[cfg(unix)]
+impl AsFd for TcpStream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.inner.as_fd()
+    }
+}
+
+#[cfg(unix)]
+impl IntoRawFd for TcpStream {
+    fn into_raw_fd(self) -> RawFd {
+        self.inner.into_inner().into_raw_fd()
+    }
+}
+
+#[cfg(unix)]
+impl FromRawFd for TcpStream {
+    /// Takes ownership of `fd`, which must be an open TCP socket owned by
+    /// nothing else. Its blocking mode is left as is: it should be
+    /// non-blocking.
+    unsafe fn from_raw_fd(fd: RawFd) -> TcpStream {
+        TcpStream::from_std(net::TcpStream::from_raw_fd(fd))
+    }
+}
+
+/// Takes over a TCP socket; its blocking mode is left as is.
+#[cfg(unix)]
+impl From<OwnedFd> for TcpStream {
+    fn from(fd: OwnedFd) -> TcpStream {
+        TcpStream::from_std(net::TcpStream::from(fd))
+    }
+}
+
+#[cfg(unix)]
+impl From<TcpStream> for OwnedFd {
+    fn from(stream: TcpStream) -> OwnedFd {
+        stream.inner.into_inner().into()
+    }
+}

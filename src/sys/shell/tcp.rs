@@ -1,0 +1,18 @@
+//! TCP without an OS backend: every call fails with `Unsupported`.
+
+use std::io;
+use std::net::{self, SocketAddr};
+
+use super::unsupported;
+
+pub(crate) fn bind(_: SocketAddr) -> io::Result<net::TcpListener> {
+    Err(unsupported())
+}
+
+pub(crate) fn connect(_: SocketAddr) -> io::Result<net::TcpStream> {
+    Err(unsupported())
+}
+
+pub(crate) fn accept(_: &net::TcpListener) -> io::Result<(net::TcpStream, SocketAddr)> {
+    Err(unsupported())
+}

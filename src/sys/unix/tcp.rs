@@ -1,0 +1,60 @@
+//! TCP sockets: the calls the standard library cannot make for us because
+//! its sockets are created blocking and inheritable.
+
+use std::io;
+use std::net::{self, SocketAddr};
+use std::os::unix::io::{AsFd, AsRawFd};
+
+use super::net::{domain_of, new_socket, set_int_option, socket_addr, to_socket_addr};
+
+/// Backlog passed to listen(2). The kernel caps it at its own limit
+/// (`net.core.somaxconn` on Linux).
+const LISTEN_BACKLOG: libc::c_int = 1024;
+
+/// Creates a non-blocking listener bound to `addr`: socket, `SO_REUSEADDR`,
+/// bind, listen.
+///
+/// `SO_REUSEADDR` lets a restarted server bind its port while connections
+/// of the previous run are still in `TIME_WAIT`; on Unix it does not allow
+/// two live listeners on one port.
+pub(crate) fn bind(addr: SocketAddr) -> io::Result<net::TcpListener> {
+    let socket = new_socket(domain_of(&addr), libc::SOCK_STREAM)?;
+    let fd = socket.as_raw_fd();
+    set_int_option(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
+    let (raw_addr, raw_len) = socket_addr(&addr);
+    // SAFETY: `raw_addr` is a valid socket address of `raw_len` bytes that
+    // lives until the call returns.
+    syscall!(bind(fd, raw_addr.as_ptr(), raw_len))?;
+    // SAFETY: listen(2) takes only integers.
+    syscall!(listen(fd, LISTEN_BACKLOG))?;
+    Ok(net::TcpListener::from(socket))
+}
+
+/// Starts a non-blocking connect to `addr` and returns without waiting for
+/// it to finish.
+///
+/// `EINPROGRESS` is the normal answer and counts as success: the socket
+/// becomes writable once the handshake is over, and then `take_error`
+/// (`SO_ERROR`) or `peer_addr` tells whether it succeeded. Errors the
+/// kernel knows at once (no route, refused on some systems, ...) are
+/// returned here.
+pub(crate) fn connect(addr: SocketAddr) -> io::Result<net::TcpStream> {
+    let socket = new_socket(domain_of(&addr), libc::SOCK_STREAM)?;
+    let (raw_addr, raw_len) = socket_addr(&addr);
+    // SAFETY: `raw_addr` is a valid socket address of `raw_len` bytes that
+    // lives until the call returns.
+    match syscall!(connect(socket.as_raw_fd(), raw_addr.as_ptr(), raw_len)) {
+        Ok(_) => {}
+        Err(err) if err.raw_os_error() == Some(libc::EINPROGRESS) => {}
+        Err(err) => return Err(err),
+    }
+    Ok(net::TcpStream::from(socket))
+}
+
+/// Accepts one pending connection, returning it non-blocking and
+/// close-on-exec together with the peer's address.
+pub(crate) fn accept(listener: &net::TcpListener) -> io::Result<(net::TcpStream, SocketAddr)> {
+    let (socket, storage, len) = super::net::accept(listener.as_fd())?;
+    let addr = to_socket_addr(&storage, len)?;
+    Ok((net::TcpStream::from(socket), addr))
+}

@@ -1,0 +1,212 @@
+//! `mio::net::TcpListener`: binding, accepting, options and conversions.
+#![cfg(all(feature = "os-poll", feature = "net"))]
+
+mod net_util;
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::SocketAddr;
+use std::os::unix::io::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
+
+use mio::net::TcpListener;
+use mio::{Events, Interest, Poll, Token};
+
+use net_util::{
+    accept_one, any_local_v4, any_local_v6, assert_no_event, assert_would_block, await_readable,
+    int_sockopt, is_cloexec, is_nonblocking,
+};
+
+const LISTENER: Token = Token(0);
+
+#[test]
+fn bind_picks_a_port_and_accept_would_block() {
+    let listener = TcpListener::bind(any_local_v4()).unwrap();
+    let addr = listener.local_addr().unwrap();
+    assert!(addr.ip().is_loopback());
+    assert_ne!(addr.port(), 0);
+    assert_would_block(listener.accept());
+}
+
+#[test]
+fn bound_socket_is_nonblocking_cloexec_and_reuses_addresses() {
+    let listener = TcpListener::bind(any_local_v4()).unwrap();
+    assert!(is_nonblocking(&listener));
+    assert!(is_cloexec(&listener));
+    assert_ne!(
+        int_sockopt(&listener, libc::SOL_SOCKET, libc::SO_REUSEADDR),
+        0
+    );
+    assert_ne!(
+        int_sockopt(&listener, libc::SOL_SOCKET, libc::SO_ACCEPTCONN),
+        0
+    );
+}
+
+#[test]
+fn binding_a_listening_port_again_fails() {
+    let first = TcpListener::bind(any_local_v4()).unwrap();
+    let err = TcpListener::bind(first.local_addr().unwrap()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AddrInUse);
+}
+
+#[test]
+fn accept_reports_the_peer_and_gives_a_nonblocking_stream() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let mut listener = TcpListener::bind(any_local_v4()).unwrap();
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)
+        .unwrap();
+
+    let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (stream, peer) = accept_one(&mut poll, &mut events, &listener, LISTENER);
+    assert_eq!(peer, client.local_addr().unwrap());
+    assert_eq!(stream.peer_addr().unwrap(), peer);
+    assert_eq!(stream.local_addr().unwrap(), listener.local_addr().unwrap());
+    assert!(is_nonblocking(&stream));
+    assert!(is_cloexec(&stream));
+
+    // The accepted stream works both ways.
+    let mut buf = [0; 8];
+    assert_would_block((&stream).read(&mut buf));
+    client.write_all(b"ping").unwrap();
+    (&stream).write_all(b"pong").unwrap();
+    client.read_exact(&mut buf[..4]).unwrap();
+    assert_eq!(&buf[..4], b"pong");
+}
+
+#[test]
+fn one_event_then_accept_drains_every_waiting_connection() {
+    const CLIENTS: usize = 8;
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let mut listener = TcpListener::bind(any_local_v4()).unwrap();
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+
+    // Blocking connects complete once the kernel queued the connection.
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|_| std::net::TcpStream::connect(addr).unwrap())
+        .collect();
+
+    await_readable(&mut poll, &mut events, LISTENER);
+    let mut peers = Vec::new();
+    loop {
+        match listener.accept() {
+            Ok((_, peer)) => peers.push(peer),
+            Err(err) if err.kind() == ErrorKind::WouldBlock => break,
+            Err(err) => panic!("accept: {err}"),
+        }
+    }
+    let mut expected: Vec<SocketAddr> = clients.iter().map(|c| c.local_addr().unwrap()).collect();
+    peers.sort();
+    expected.sort();
+    assert_eq!(peers, expected);
+
+    // Drained: edge-triggered, so no new event until a new connection.
+    assert_no_event(&mut poll, &mut events, LISTENER, "after draining");
+    let _late = std::net::TcpStream::connect(addr).unwrap();
+    await_readable(&mut poll, &mut events, LISTENER);
+    assert!(listener.accept().is_ok());
+}
+
+#[test]
+fn deregistered_listener_gets_no_events() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let mut listener = TcpListener::bind(any_local_v4()).unwrap();
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)
+        .unwrap();
+    poll.registry().deregister(&mut listener).unwrap();
+
+    let _client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    assert_no_event(&mut poll, &mut events, LISTENER, "after deregister");
+
+    // Registering again delivers the connection that is still waiting.
+    poll.registry()
+        .register(&mut listener, Token(7), Interest::READABLE)
+        .unwrap();
+    await_readable(&mut poll, &mut events, Token(7));
+    assert!(listener.accept().is_ok());
+}
+
+#[test]
+fn ipv6_listener_accepts() {
+    let Some(addr) = any_local_v6() else { return };
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let mut listener = TcpListener::bind(addr).unwrap();
+    assert!(listener.local_addr().unwrap().is_ipv6());
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)
+        .unwrap();
+    let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (_stream, peer) = accept_one(&mut poll, &mut events, &listener, LISTENER);
+    assert_eq!(peer, client.local_addr().unwrap());
+    assert!(peer.is_ipv6());
+}
+
+#[test]
+fn ttl_and_take_error() {
+    let listener = TcpListener::bind(any_local_v4()).unwrap();
+    listener.set_ttl(42).unwrap();
+    assert_eq!(listener.ttl().unwrap(), 42);
+    assert!(listener.take_error().unwrap().is_none());
+}
+
+#[test]
+fn from_std_keeps_the_socket_and_into_std_gives_it_back() {
+    let std_listener = std::net::TcpListener::bind(any_local_v4()).unwrap();
+    std_listener.set_nonblocking(true).unwrap();
+    let addr = std_listener.local_addr().unwrap();
+    let fd = std_listener.as_raw_fd();
+
+    let listener = TcpListener::from_std(std_listener);
+    assert_eq!(listener.as_raw_fd(), fd);
+    assert_eq!(listener.local_addr().unwrap(), addr);
+    assert_would_block(listener.accept());
+
+    let back: std::net::TcpListener = listener.into();
+    assert_eq!(back.as_raw_fd(), fd);
+    assert_eq!(back.local_addr().unwrap(), addr);
+    // Still non-blocking.
+    assert_eq!(back.accept().unwrap_err().kind(), ErrorKind::WouldBlock);
+}
+
+#[test]
+fn from_std_does_not_change_the_blocking_mode() {
+    let std_listener = std::net::TcpListener::bind(any_local_v4()).unwrap();
+    let listener = TcpListener::from_std(std_listener);
+    assert!(!is_nonblocking(&listener));
+}
+
+#[test]
+fn fd_conversions_round_trip() {
+    let listener = TcpListener::bind(any_local_v4()).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let fd = listener.as_raw_fd();
+    assert_eq!(listener.as_fd().as_raw_fd(), fd);
+
+    let raw = listener.into_raw_fd();
+    assert_eq!(raw, fd);
+    // SAFETY: `raw` came from `into_raw_fd` and is owned by nothing else.
+    let listener = unsafe { TcpListener::from_raw_fd(raw) };
+    assert_eq!(listener.local_addr().unwrap(), addr);
+
+    let owned = OwnedFd::from(listener);
+    assert_eq!(owned.as_raw_fd(), fd);
+    let listener = TcpListener::from(owned);
+    assert_eq!(listener.local_addr().unwrap(), addr);
+    assert_would_block(listener.accept());
+}
+
+#[test]
+fn debug_shows_the_address() {
+    let listener = TcpListener::bind(any_local_v4()).unwrap();
+    let text = format!("{listener:?}");
+    let addr = listener.local_addr().unwrap().to_string();
+    assert!(text.contains(&addr), "{text}");
+    assert!(text.contains("TcpListener"), "{text}");
+}

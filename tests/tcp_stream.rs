@@ -1,0 +1,450 @@
+//! `mio::net::TcpStream`: connecting, reading and writing, closing,
+//! options and conversions.
+#![cfg(all(feature = "os-poll", feature = "net"))]
+
+mod net_util;
+
+use std::io::{ErrorKind, IoSlice, IoSliceMut, Read, Write};
+use std::net::Shutdown;
+use std::os::unix::io::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
+use std::time::Instant;
+
+use mio::net::TcpStream;
+use mio::{Events, Interest, Poll, Token};
+
+use net_util::{
+    any_local_v4, any_local_v6, assert_no_event, assert_would_block, await_connected, await_event,
+    await_readable, await_writable, connected_pair, fill, is_cloexec, is_nonblocking,
+    poll_retrying, read_available, read_exactly, set_linger_zero, ClosedPort, StalledListener,
+    DEADLINE, PAIR_CLIENT, PAIR_SERVER,
+};
+
+const STREAM: Token = Token(0);
+
+#[test]
+fn connect_returns_at_once_and_the_stream_becomes_writable() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let server = std::net::TcpListener::bind(any_local_v4()).unwrap();
+
+    let mut stream = TcpStream::connect(server.local_addr().unwrap()).unwrap();
+    assert!(is_nonblocking(&stream));
+    assert!(is_cloexec(&stream));
+    poll.registry()
+        .register(&mut stream, STREAM, Interest::WRITABLE)
+        .unwrap();
+    await_connected(&mut poll, &mut events, &stream, STREAM);
+    assert_eq!(stream.peer_addr().unwrap(), server.local_addr().unwrap());
+    assert!(stream.take_error().unwrap().is_none());
+
+    let (mut accepted, peer) = server.accept().unwrap();
+    assert_eq!(peer, stream.local_addr().unwrap());
+    (&stream).write_all(b"hello").unwrap();
+    let mut buf = [0; 5];
+    accepted.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"hello");
+}
+
+#[test]
+fn connect_to_a_closed_port_reports_the_error() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let closed = ClosedPort::new();
+
+    let mut stream = match TcpStream::connect(closed.addr) {
+        Ok(stream) => stream,
+        // Allowed: the OS may know at once.
+        Err(err) => {
+            assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
+            return;
+        }
+    };
+    poll.registry()
+        .register(&mut stream, STREAM, Interest::READABLE | Interest::WRITABLE)
+        .unwrap();
+    let event = await_event(
+        &mut poll,
+        &mut events,
+        STREAM,
+        "an error or write-closed",
+        |e| e.error || e.write_closed,
+    );
+    assert!(event.error, "{event:?}");
+    let err = stream.take_error().unwrap().expect("a pending error");
+    assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
+    // Taking the error cleared it.
+    assert!(stream.take_error().unwrap().is_none());
+    // Never connected.
+    assert_eq!(
+        stream.peer_addr().unwrap_err().kind(),
+        ErrorKind::NotConnected
+    );
+}
+
+#[test]
+fn not_writable_and_no_peer_addr_until_connected() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let stalled = StalledListener::new();
+
+    let mut stream = TcpStream::connect(stalled.listener.local_addr().unwrap()).unwrap();
+    poll.registry()
+        .register(&mut stream, STREAM, Interest::WRITABLE)
+        .unwrap();
+    // The SYN was dropped: the connect is in progress.
+    assert_eq!(
+        stream.peer_addr().unwrap_err().kind(),
+        ErrorKind::NotConnected
+    );
+    assert_no_event(&mut poll, &mut events, STREAM, "while connecting");
+    assert!(stream.take_error().unwrap().is_none());
+
+    // Make room in the accept queue; the retransmitted SYN gets through.
+    let (_first, _) = stalled.listener.accept().unwrap();
+    await_connected(&mut poll, &mut events, &stream, STREAM);
+    assert_eq!(
+        stream.peer_addr().unwrap(),
+        stalled.listener.local_addr().unwrap()
+    );
+    drop(stalled.queued);
+}
+
+#[test]
+fn read_and_write_round_trip_draining_until_would_block() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let (mut client, mut server) = connected_pair(&mut poll, &mut events, any_local_v4());
+
+    let mut buf = [0; 16];
+    assert_would_block(server.read(&mut buf));
+
+    client.write_all(b"hello world").unwrap();
+    client.flush().unwrap();
+    let got = read_exactly(&mut poll, &mut events, &server, PAIR_SERVER, 11);
+    assert_eq!(got, b"hello world");
+    assert_would_block(server.read(&mut buf));
+
+    server.write_all(b"back").unwrap();
+    let got = read_exactly(&mut poll, &mut events, &client, PAIR_CLIENT, 4);
+    assert_eq!(got, b"back");
+}
+
+#[test]
+fn vectored_reads_and_writes() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let (mut client, mut server) = connected_pair(&mut poll, &mut events, any_local_v4());
+
+    let written = client
+        .write_vectored(&[IoSlice::new(b"abc"), IoSlice::new(b"defg")])
+        .unwrap();
+    assert_eq!(written, 7);
+    await_readable(&mut poll, &mut events, PAIR_SERVER);
+
+    let (mut first, mut second) = ([0; 2], [0; 8]);
+    let mut got = 0;
+    while got < 7 {
+        let mut bufs = [IoSliceMut::new(&mut first), IoSliceMut::new(&mut second)];
+        // All 7 bytes were written in one call; over loopback they arrive
+        // together, but stay correct if they do not.
+        match server.read_vectored(&mut bufs) {
+            Ok(n) => {
+                assert_eq!(n, 7, "loopback delivered a partial write");
+                got = n;
+            }
+            Err(err) if err.kind() == ErrorKind::WouldBlock => {
+                await_readable(&mut poll, &mut events, PAIR_SERVER);
+            }
+            Err(err) => panic!("read_vectored: {err}"),
+        }
+    }
+    assert_eq!(&first, b"ab");
+    assert_eq!(&second[..5], b"cdefg");
+
+    // And through `&TcpStream`.
+    let written = (&server)
+        .write_vectored(&[IoSlice::new(b"x"), IoSlice::new(b"yz")])
+        .unwrap();
+    assert_eq!(written, 3);
+    await_readable(&mut poll, &mut events, PAIR_CLIENT);
+    let mut one = [0; 1];
+    let mut two = [0; 2];
+    let n = (&client)
+        .read_vectored(&mut [IoSliceMut::new(&mut one), IoSliceMut::new(&mut two)])
+        .unwrap();
+    assert_eq!(n, 3);
+    assert_eq!((&one, &two), (b"x", b"yz"));
+}
+
+#[test]
+fn peek_leaves_the_data_in_place() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let (client, server) = connected_pair(&mut poll, &mut events, any_local_v4());
+
+    let mut buf = [0; 8];
+    assert_would_block(server.peek(&mut buf));
+    (&client).write_all(b"peek").unwrap();
+    await_readable(&mut poll, &mut events, PAIR_SERVER);
+    assert_eq!(server.peek(&mut buf).unwrap(), 4);
+    assert_eq!(&buf[..4], b"peek");
+    assert_eq!(server.peek(&mut buf).unwrap(), 4);
+    let drained = read_available(&server);
+    assert_eq!(drained.data, b"peek");
+}
+
+#[test]
+fn full_send_buffer_would_block_until_the_peer_reads() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let (client, server) = connected_pair(&mut poll, &mut events, any_local_v4());
+
+    let sent = fill(&client);
+    assert!(sent > 0);
+    assert_would_block((&client).write(b"more"));
+
+    // Once the peer drains enough, the writer gets a new writable event.
+    // Keep draining on every readable event of the peer until then.
+    let deadline = Instant::now() + DEADLINE;
+    let mut received = 0;
+    'wait: loop {
+        received += read_available(&server).data.len();
+        assert!(
+            Instant::now() < deadline,
+            "no writable event after draining"
+        );
+        poll_retrying(&mut poll, &mut events, Some(DEADLINE));
+        for event in events.iter() {
+            if event.token() == PAIR_CLIENT && event.is_writable() {
+                break 'wait;
+            }
+        }
+    }
+    assert!((&client).write(b"more").unwrap() > 0);
+    received += read_available(&server).data.len();
+    assert!(received <= sent + 4);
+}
+
+#[test]
+fn shutdown_write_makes_the_peer_read_eof() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let (client, server) = connected_pair(&mut poll, &mut events, any_local_v4());
+
+    (&client).write_all(b"last words").unwrap();
+    client.shutdown(Shutdown::Write).unwrap();
+    let event = await_event(&mut poll, &mut events, PAIR_SERVER, "read-closed", |e| {
+        e.read_closed
+    });
+    assert!(event.readable, "{event:?}");
+
+    let mut drained = read_available(&server);
+    while !drained.eof {
+        await_readable(&mut poll, &mut events, PAIR_SERVER);
+        let more = read_available(&server);
+        drained.data.extend(more.data);
+        drained.eof = more.eof;
+    }
+    assert_eq!(drained.data, b"last words");
+
+    // The other direction still works (half-close).
+    (&server).write_all(b"reply").unwrap();
+    let got = read_exactly(&mut poll, &mut events, &client, PAIR_CLIENT, 5);
+    assert_eq!(got, b"reply");
+    assert_eq!(
+        (&client).write(b"x").unwrap_err().kind(),
+        ErrorKind::BrokenPipe
+    );
+}
+
+#[test]
+fn shutdown_both_closes_both_halves() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let (client, server) = connected_pair(&mut poll, &mut events, any_local_v4());
+
+    client.shutdown(Shutdown::Both).unwrap();
+    await_event(&mut poll, &mut events, PAIR_SERVER, "read-closed", |e| {
+        e.read_closed
+    });
+    assert!(read_available(&server).eof);
+    // Reading our own shut-down half gives end-of-file at once.
+    assert_eq!((&client).read(&mut [0; 4]).unwrap(), 0);
+}
+
+#[test]
+fn peer_reset_is_reported() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let (client, server) = connected_pair(&mut poll, &mut events, any_local_v4());
+
+    set_linger_zero(&client);
+    drop(client);
+    let event = await_event(&mut poll, &mut events, PAIR_SERVER, "closed", |e| {
+        e.read_closed || e.error
+    });
+    assert!(event.read_closed, "{event:?}");
+    let err = (&server).read(&mut [0; 8]).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ConnectionReset);
+}
+
+#[test]
+fn dropping_the_peer_gives_read_closed_and_eof() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let (client, server) = connected_pair(&mut poll, &mut events, any_local_v4());
+
+    drop(server);
+    await_event(&mut poll, &mut events, PAIR_CLIENT, "read-closed", |e| {
+        e.read_closed
+    });
+    assert!(read_available(&client).eof);
+}
+
+#[test]
+fn options_can_be_set_and_read() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let (client, _server) = connected_pair(&mut poll, &mut events, any_local_v4());
+
+    client.set_nodelay(true).unwrap();
+    assert!(client.nodelay().unwrap());
+    client.set_nodelay(false).unwrap();
+    assert!(!client.nodelay().unwrap());
+
+    client.set_ttl(17).unwrap();
+    assert_eq!(client.ttl().unwrap(), 17);
+
+    assert!(client.take_error().unwrap().is_none());
+}
+
+#[test]
+fn try_io_passes_results_through() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let (client, server) = connected_pair(&mut poll, &mut events, any_local_v4());
+
+    assert_would_block(server.try_io(|| (&server).read(&mut [0; 4])));
+    let n = client.try_io(|| (&client).write(b"via try_io")).unwrap();
+    assert_eq!(n, 10);
+    let got = read_exactly(&mut poll, &mut events, &server, PAIR_SERVER, 10);
+    assert_eq!(got, b"via try_io");
+    assert_eq!(client.try_io(|| Ok(5)).unwrap(), 5);
+}
+
+#[test]
+fn ipv6_round_trip() {
+    let Some(addr) = any_local_v6() else { return };
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let (client, server) = connected_pair(&mut poll, &mut events, addr);
+    assert!(client.peer_addr().unwrap().is_ipv6());
+    assert_eq!(client.peer_addr().unwrap(), server.local_addr().unwrap());
+    (&client).write_all(b"six").unwrap();
+    assert_eq!(
+        read_exactly(&mut poll, &mut events, &server, PAIR_SERVER, 3),
+        b"six"
+    );
+}
+
+#[test]
+fn from_std_keeps_the_stream_and_into_std_gives_it_back() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let listener = std::net::TcpListener::bind(any_local_v4()).unwrap();
+    let std_stream = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (mut peer, _) = listener.accept().unwrap();
+    std_stream.set_nonblocking(true).unwrap();
+    let fd = std_stream.as_raw_fd();
+
+    let mut stream = TcpStream::from_std(std_stream);
+    assert_eq!(stream.as_raw_fd(), fd);
+    assert_eq!(stream.peer_addr().unwrap(), listener.local_addr().unwrap());
+    poll.registry()
+        .register(&mut stream, STREAM, Interest::READABLE)
+        .unwrap();
+    peer.write_all(b"std").unwrap();
+    assert_eq!(
+        read_exactly(&mut poll, &mut events, &stream, STREAM, 3),
+        b"std"
+    );
+    poll.registry().deregister(&mut stream).unwrap();
+
+    let back: std::net::TcpStream = stream.into();
+    assert_eq!(back.as_raw_fd(), fd);
+    // Still non-blocking.
+    assert_eq!(
+        (&back).read(&mut [0; 4]).unwrap_err().kind(),
+        ErrorKind::WouldBlock
+    );
+}
+
+#[test]
+fn from_std_does_not_change_the_blocking_mode() {
+    let listener = std::net::TcpListener::bind(any_local_v4()).unwrap();
+    let std_stream = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let stream = TcpStream::from_std(std_stream);
+    assert!(!is_nonblocking(&stream));
+}
+
+#[test]
+fn fd_conversions_round_trip() {
+    let listener = std::net::TcpListener::bind(any_local_v4()).unwrap();
+    let stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let local = stream.local_addr().unwrap();
+    let fd = stream.as_raw_fd();
+    assert_eq!(stream.as_fd().as_raw_fd(), fd);
+
+    let raw = stream.into_raw_fd();
+    assert_eq!(raw, fd);
+    // SAFETY: `raw` came from `into_raw_fd` and is owned by nothing else.
+    let stream = unsafe { TcpStream::from_raw_fd(raw) };
+    assert_eq!(stream.local_addr().unwrap(), local);
+
+    let owned = OwnedFd::from(stream);
+    assert_eq!(owned.as_raw_fd(), fd);
+    let stream = TcpStream::from(owned);
+    assert_eq!(stream.local_addr().unwrap(), local);
+}
+
+#[test]
+fn debug_shows_the_addresses() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let (client, _server) = connected_pair(&mut poll, &mut events, any_local_v4());
+    let text = format!("{client:?}");
+    assert!(text.contains("TcpStream"), "{text}");
+    assert!(
+        text.contains(&client.local_addr().unwrap().to_string()),
+        "{text}"
+    );
+    assert!(
+        text.contains(&client.peer_addr().unwrap().to_string()),
+        "{text}"
+    );
+}
+
+#[test]
+fn reregister_switches_interest() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let (mut client, server) = connected_pair(&mut poll, &mut events, any_local_v4());
+
+    // Only readable now: writability (already there) is no longer reported.
+    poll.registry()
+        .reregister(&mut client, STREAM, Interest::READABLE)
+        .unwrap();
+    (&server).write_all(b"r").unwrap();
+    let event = await_readable(&mut poll, &mut events, STREAM);
+    assert!(!event.writable, "{event:?}");
+    assert_eq!(read_available(&client).data, b"r");
+
+    poll.registry()
+        .reregister(&mut client, STREAM, Interest::WRITABLE)
+        .unwrap();
+    await_writable(&mut poll, &mut events, STREAM);
+
+    poll.registry().deregister(&mut client).unwrap();
+    (&server).write_all(b"q").unwrap();
+    assert_no_event(&mut poll, &mut events, STREAM, "after deregister");
+}

@@ -1,0 +1,275 @@
+//! `Waker`: wakes before and during a poll, from one and from many threads,
+//! coalescing, and lots of wakes (enough to fill the pipe of the pipe-based
+//! waker, `--cfg mio_unsupported_force_waker_pipe`).
+
+#![cfg(all(unix, feature = "os-poll"))]
+
+mod util;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Barrier};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use mio::{Events, Poll, Token, Waker};
+
+use util::{current_tid, expect_no_events, poll_once, wait_until_sleeping, Watchdog, QUIET, WAIT};
+
+const WAKE: Token = Token(10);
+
+/// Polls once (bounded) and returns how many events carried `token`;
+/// asserts there are no events with any other token.
+fn waker_events(poll: &mut Poll, events: &mut Events, timeout: Duration) -> usize {
+    let got = poll_once(poll, events, Some(timeout));
+    assert!(
+        got.iter().all(|s| s.token == WAKE),
+        "unexpected events besides the waker's: {:?}",
+        got
+    );
+    for seen in &got {
+        assert!(seen.readable, "waker event is not readable: {:?}", seen);
+        assert!(!seen.writable && !seen.error, "{:?}", seen);
+    }
+    got.len()
+}
+
+#[test]
+fn wake_before_poll_is_seen_by_a_later_poll() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let waker = Waker::new(poll.registry(), WAKE).unwrap();
+    expect_no_events(&mut poll, &mut events, "before any wake");
+    waker.wake().unwrap();
+    assert_eq!(waker_events(&mut poll, &mut events, WAIT), 1);
+    expect_no_events(&mut poll, &mut events, "after the wake was collected");
+}
+
+#[test]
+fn wake_before_poll_is_seen_with_zero_timeout() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let waker = Waker::new(poll.registry(), WAKE).unwrap();
+    waker.wake().unwrap();
+    // The wake completed before the poll started: no waiting is needed.
+    assert_eq!(waker_events(&mut poll, &mut events, Duration::ZERO), 1);
+}
+
+#[test]
+fn wakes_before_a_poll_coalesce() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let waker = Waker::new(poll.registry(), WAKE).unwrap();
+    for _ in 0..10 {
+        waker.wake().unwrap();
+    }
+    assert_eq!(waker_events(&mut poll, &mut events, WAIT), 1);
+    assert_eq!(waker_events(&mut poll, &mut events, QUIET), 0);
+}
+
+#[test]
+fn every_wake_after_a_poll_is_a_new_event() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let waker = Waker::new(poll.registry(), WAKE).unwrap();
+    // More rounds than a pipe holds bytes, so that the pipe waker has to
+    // empty its pipe on the way.
+    for round in 0..70_000 {
+        waker.wake().unwrap();
+        let n = waker_events(&mut poll, &mut events, WAIT);
+        assert_eq!(n, 1, "round {}", round);
+    }
+    expect_no_events(&mut poll, &mut events, "after the last round");
+}
+
+#[test]
+fn many_wakes_without_polling_then_one_more() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let waker = Waker::new(poll.registry(), WAKE).unwrap();
+    // Far more uncollected wakes than a pipe can buffer.
+    for _ in 0..200_000 {
+        waker.wake().unwrap();
+    }
+    assert_eq!(waker_events(&mut poll, &mut events, WAIT), 1);
+    assert_eq!(waker_events(&mut poll, &mut events, QUIET), 0);
+    // The waker still produces a fresh edge afterwards.
+    waker.wake().unwrap();
+    assert_eq!(waker_events(&mut poll, &mut events, WAIT), 1);
+    assert_eq!(waker_events(&mut poll, &mut events, QUIET), 0);
+}
+
+#[test]
+fn wakes_from_many_threads() {
+    const THREADS: usize = 8;
+    const WAKES: usize = 100;
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let waker = Arc::new(Waker::new(poll.registry(), WAKE).unwrap());
+    let start = Arc::new(Barrier::new(THREADS));
+    let finished = Arc::new(AtomicUsize::new(0));
+
+    let handles: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let waker = Arc::clone(&waker);
+            let start = Arc::clone(&start);
+            let finished = Arc::clone(&finished);
+            thread::spawn(move || {
+                start.wait();
+                for _ in 0..WAKES {
+                    waker.wake().unwrap();
+                }
+                finished.fetch_add(1, Ordering::SeqCst);
+            })
+        })
+        .collect();
+
+    // Collect while the threads are running...
+    let deadline = Instant::now() + WAIT;
+    let mut seen = 0;
+    while finished.load(Ordering::SeqCst) < THREADS {
+        assert!(Instant::now() < deadline, "waking threads did not finish");
+        let n = waker_events(&mut poll, &mut events, Duration::from_millis(5));
+        assert!(n <= 1, "one waker, one event per poll at most; got {}", n);
+        seen += n;
+    }
+    for handle in handles {
+        handle.join().unwrap();
+    }
+    // ... and after they are done; then there is nothing left.
+    while seen == 0 && Instant::now() < deadline {
+        seen += waker_events(&mut poll, &mut events, QUIET);
+    }
+    seen += waker_events(&mut poll, &mut events, Duration::ZERO);
+    assert!(seen >= 1, "no waker event for {} wakes", THREADS * WAKES);
+    assert!(
+        seen <= THREADS * WAKES,
+        "{} events for {} wakes",
+        seen,
+        THREADS * WAKES
+    );
+    assert_eq!(waker_events(&mut poll, &mut events, QUIET), 0);
+
+    // All threads are done: a burst of wakes gives exactly one event.
+    for _ in 0..5 {
+        waker.wake().unwrap();
+    }
+    assert_eq!(waker_events(&mut poll, &mut events, WAIT), 1);
+    assert_eq!(waker_events(&mut poll, &mut events, QUIET), 0);
+}
+
+#[test]
+fn wake_from_another_thread_ends_poll_none() {
+    const ROUNDS: usize = 200;
+    let _watchdog = Watchdog::new(
+        "wake_from_another_thread_ends_poll_none",
+        Duration::from_secs(120),
+    );
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let waker = Arc::new(Waker::new(poll.registry(), WAKE).unwrap());
+
+    let (go_tx, go_rx) = mpsc::channel::<Option<libc::pid_t>>();
+    let remote = Arc::clone(&waker);
+    let handle = thread::spawn(move || {
+        while let Ok(Some(tid)) = go_rx.recv() {
+            // Now and then, make sure the poll is already asleep, so that
+            // both orders (wake first, poll first) are exercised.
+            if tid != 0 {
+                wait_until_sleeping(tid);
+            }
+            remote.wake().unwrap();
+        }
+    });
+
+    for round in 0..ROUNDS {
+        let tid = if round % 10 == 0 { current_tid() } else { 0 };
+        go_tx.send(Some(tid)).unwrap();
+        loop {
+            util::poll_retry(&mut poll, &mut events, None).unwrap();
+            let tokens: Vec<Token> = events.iter().map(|e| e.token()).collect();
+            assert!(
+                tokens.iter().all(|&t| t == WAKE),
+                "round {}: {:?}",
+                round,
+                tokens
+            );
+            if !tokens.is_empty() {
+                break;
+            }
+        }
+    }
+    go_tx.send(None).unwrap();
+    handle.join().unwrap();
+    expect_no_events(&mut poll, &mut events, "after the last round");
+}
+
+#[test]
+fn waking_one_poll_leaves_another_alone() {
+    let mut first = Poll::new().unwrap();
+    let mut second = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let first_waker = Waker::new(first.registry(), Token(1)).unwrap();
+    let _second_waker = Waker::new(second.registry(), Token(2)).unwrap();
+    first_waker.wake().unwrap();
+    expect_no_events(&mut second, &mut events, "the other Poll");
+    let got = poll_once(&mut first, &mut events, Some(WAIT));
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].token, Token(1));
+}
+
+#[test]
+fn waker_registered_through_a_cloned_registry() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let registry = poll.registry().try_clone().unwrap();
+    let waker = Waker::new(&registry, WAKE).unwrap();
+    drop(registry);
+    waker.wake().unwrap();
+    assert_eq!(waker_events(&mut poll, &mut events, WAIT), 1);
+}
+
+#[test]
+fn waker_token_is_not_interpreted() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let waker = Waker::new(poll.registry(), Token(usize::MAX)).unwrap();
+    waker.wake().unwrap();
+    let got = poll_once(&mut poll, &mut events, Some(WAIT));
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].token, Token(usize::MAX));
+}
+
+#[test]
+fn dropped_waker_reports_nothing() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let waker = Waker::new(poll.registry(), WAKE).unwrap();
+    waker.wake().unwrap();
+    drop(waker);
+    // The waker's descriptor is closed, which removes it from the poller
+    // together with its pending readiness.
+    expect_no_events(&mut poll, &mut events, "after dropping a woken waker");
+    // A new waker can take its place.
+    let waker = Waker::new(poll.registry(), WAKE).unwrap();
+    waker.wake().unwrap();
+    assert_eq!(waker_events(&mut poll, &mut events, WAIT), 1);
+}
+
+#[test]
+fn wake_after_poll_is_dropped_is_harmless() {
+    let poll = Poll::new().unwrap();
+    let waker = Waker::new(poll.registry(), WAKE).unwrap();
+    drop(poll);
+    for _ in 0..100_000 {
+        waker.wake().unwrap();
+    }
+}
+
+#[test]
+fn waker_is_send_sync_and_debug() {
+    fn assert_send_sync<T: Send + Sync + std::fmt::Debug>() {}
+    assert_send_sync::<Waker>();
+    let poll = Poll::new().unwrap();
+    let waker = Waker::new(poll.registry(), WAKE).unwrap();
+    assert!(format!("{:?}", waker).starts_with("Waker"));
+}
