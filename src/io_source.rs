@@ -135,3 +135,187 @@ impl<T: fmt::Debug> fmt::Debug for IoSource<T> {
         self.inner.fmt(f)
     }
 }
+
+/// The trait impls every socket type built on an `IoSource` field named
+/// `inner` shares: those of [`impl_source_and_fd_traits`], plus `Debug`
+/// and the conversion back to the wrapped standard type.
+#[allow(unused_macros)] // not used by builds with `os-ext` but without `net`
+macro_rules! impl_io_source_traits {
+    ($ty:ty, $std:ty) => {
+        impl_source_and_fd_traits!($ty, $std);
+
+        impl ::std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Debug::fmt(&self.inner, f)
+            }
+        }
+
+        /// Gives back the wrapped standard library object; it keeps its
+        /// (non-blocking) mode.
+        impl From<$ty> for $std {
+            fn from(io: $ty) -> $std {
+                io.inner.into_inner()
+            }
+        }
+    };
+}
+
+/// `event::Source`, the descriptor traits, and the conversions to and from
+/// `OwnedFd`, for a type whose field `inner` is an `IoSource<$std>`.
+///
+/// `from_raw_fd` and `From<OwnedFd>` leave the descriptor's blocking mode as
+/// it is; the types' docs tell callers to make it non-blocking.
+macro_rules! impl_source_and_fd_traits {
+    ($ty:ty, $std:ty) => {
+        impl $crate::event::Source for $ty {
+            fn register(
+                &mut self,
+                registry: &$crate::Registry,
+                token: $crate::Token,
+                interests: $crate::Interest,
+            ) -> ::std::io::Result<()> {
+                $crate::event::Source::register(&mut self.inner, registry, token, interests)
+            }
+
+            fn reregister(
+                &mut self,
+                registry: &$crate::Registry,
+                token: $crate::Token,
+                interests: $crate::Interest,
+            ) -> ::std::io::Result<()> {
+                $crate::event::Source::reregister(&mut self.inner, registry, token, interests)
+            }
+
+            fn deregister(&mut self, registry: &$crate::Registry) -> ::std::io::Result<()> {
+                $crate::event::Source::deregister(&mut self.inner, registry)
+            }
+        }
+
+        #[cfg(unix)]
+        impl ::std::os::unix::io::AsRawFd for $ty {
+            fn as_raw_fd(&self) -> ::std::os::unix::io::RawFd {
+                ::std::os::unix::io::AsRawFd::as_raw_fd(&*self.inner)
+            }
+        }
+
+        #[cfg(unix)]
+        impl ::std::os::unix::io::AsFd for $ty {
+            fn as_fd(&self) -> ::std::os::unix::io::BorrowedFd<'_> {
+                ::std::os::unix::io::AsFd::as_fd(&*self.inner)
+            }
+        }
+
+        #[cfg(unix)]
+        impl ::std::os::unix::io::IntoRawFd for $ty {
+            fn into_raw_fd(self) -> ::std::os::unix::io::RawFd {
+                ::std::os::unix::io::IntoRawFd::into_raw_fd(self.inner.into_inner())
+            }
+        }
+
+        #[cfg(unix)]
+        impl ::std::os::unix::io::FromRawFd for $ty {
+            /// Takes ownership of `fd`, which must be open, of the kind this
+            /// type wraps, and owned by nothing else. Its blocking mode is
+            /// left as is: it should be non-blocking.
+            unsafe fn from_raw_fd(fd: ::std::os::unix::io::RawFd) -> $ty {
+                <$ty>::from(
+                    <::std::os::unix::io::OwnedFd as ::std::os::unix::io::FromRawFd>::from_raw_fd(
+                        fd,
+                    ),
+                )
+            }
+        }
+
+        /// Takes over the descriptor; its blocking mode is left as is.
+        #[cfg(unix)]
+        impl From<::std::os::unix::io::OwnedFd> for $ty {
+            fn from(fd: ::std::os::unix::io::OwnedFd) -> $ty {
+                Self {
+                    inner: $crate::io_source::IoSource::new(<$std>::from(fd)),
+                }
+            }
+        }
+
+        #[cfg(unix)]
+        impl From<$ty> for ::std::os::unix::io::OwnedFd {
+            fn from(io: $ty) -> ::std::os::unix::io::OwnedFd {
+                io.inner.into_inner().into()
+            }
+        }
+    };
+}
+
+/// `Read` for a type and for a shared reference to it, through `do_io`.
+#[allow(unused_macros)]
+macro_rules! impl_read {
+    ($ty:ty) => {
+        impl ::std::io::Read for $ty {
+            fn read(&mut self, buf: &mut [u8]) -> ::std::io::Result<usize> {
+                ::std::io::Read::read(&mut &*self, buf)
+            }
+
+            fn read_vectored(
+                &mut self,
+                bufs: &mut [::std::io::IoSliceMut<'_>],
+            ) -> ::std::io::Result<usize> {
+                ::std::io::Read::read_vectored(&mut &*self, bufs)
+            }
+        }
+
+        impl<'a> ::std::io::Read for &'a $ty {
+            fn read(&mut self, buf: &mut [u8]) -> ::std::io::Result<usize> {
+                self.inner.do_io(|io| ::std::io::Read::read(&mut &*io, buf))
+            }
+
+            fn read_vectored(
+                &mut self,
+                bufs: &mut [::std::io::IoSliceMut<'_>],
+            ) -> ::std::io::Result<usize> {
+                self.inner
+                    .do_io(|io| ::std::io::Read::read_vectored(&mut &*io, bufs))
+            }
+        }
+    };
+}
+
+/// `Write` for a type and for a shared reference to it, through `do_io`.
+#[allow(unused_macros)]
+macro_rules! impl_write {
+    ($ty:ty) => {
+        impl ::std::io::Write for $ty {
+            fn write(&mut self, buf: &[u8]) -> ::std::io::Result<usize> {
+                ::std::io::Write::write(&mut &*self, buf)
+            }
+
+            fn write_vectored(
+                &mut self,
+                bufs: &[::std::io::IoSlice<'_>],
+            ) -> ::std::io::Result<usize> {
+                ::std::io::Write::write_vectored(&mut &*self, bufs)
+            }
+
+            fn flush(&mut self) -> ::std::io::Result<()> {
+                ::std::io::Write::flush(&mut &*self)
+            }
+        }
+
+        impl<'a> ::std::io::Write for &'a $ty {
+            fn write(&mut self, buf: &[u8]) -> ::std::io::Result<usize> {
+                self.inner
+                    .do_io(|io| ::std::io::Write::write(&mut &*io, buf))
+            }
+
+            fn write_vectored(
+                &mut self,
+                bufs: &[::std::io::IoSlice<'_>],
+            ) -> ::std::io::Result<usize> {
+                self.inner
+                    .do_io(|io| ::std::io::Write::write_vectored(&mut &*io, bufs))
+            }
+
+            fn flush(&mut self) -> ::std::io::Result<()> {
+                self.inner.do_io(|io| ::std::io::Write::flush(&mut &*io))
+            }
+        }
+    };
+}

@@ -75,6 +75,7 @@ mod waker;
 pub mod event;
 
 cfg_io_source! {
+    #[macro_use]
     mod io_source;
 }
 

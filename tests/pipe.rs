@@ -212,7 +212,8 @@ fn try_io_runs_the_callers_operation() {
         ErrorKind::WouldBlock
     );
     // Errors and values of any type pass through.
-    let custom = sender.try_io(|| Err::<(), _>(std::io::Error::new(std::io::ErrorKind::Other, "mine")));
+    let custom =
+        sender.try_io(|| Err::<(), _>(std::io::Error::new(std::io::ErrorKind::Other, "mine")));
     assert_eq!(custom.unwrap_err().to_string(), "mine");
     assert_eq!(receiver.try_io(|| Ok("value")).unwrap(), "value");
 

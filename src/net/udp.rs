@@ -1,13 +1,10 @@
 //! UDP sockets.
 
+use std::io;
 use std::net::{self, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::{fmt, io};
-
-#[cfg(unix)]
-use std::os::unix::io::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 
 use crate::io_source::IoSource;
-use crate::{event, sys, Interest, Registry, Token};
+use crate::sys;
 
 /// A non-blocking UDP socket, to be registered with a
 /// [`Poll`](crate::Poll).
@@ -312,85 +309,4 @@ impl UdpSocket {
     }
 }
 
-impl event::Source for UdpSocket {
-    fn register(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        self.inner.register(registry, token, interests)
-    }
-
-    fn reregister(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        self.inner.reregister(registry, token, interests)
-    }
-
-    fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
-        self.inner.deregister(registry)
-    }
-}
-
-impl fmt::Debug for UdpSocket {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
-    }
-}
-
-/// Gives back the standard library's socket; it stays non-blocking.
-impl From<UdpSocket> for net::UdpSocket {
-    fn from(socket: UdpSocket) -> net::UdpSocket {
-        socket.inner.into_inner()
-    }
-}
-
-#[cfg(unix)]
-impl AsRawFd for UdpSocket {
-    fn as_raw_fd(&self) -> RawFd {
-        self.inner.as_raw_fd()
-    }
-}
-
-#[cfg(unix)]
-impl AsFd for UdpSocket {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.inner.as_fd()
-    }
-}
-
-#[cfg(unix)]
-impl IntoRawFd for UdpSocket {
-    fn into_raw_fd(self) -> RawFd {
-        self.inner.into_inner().into_raw_fd()
-    }
-}
-
-#[cfg(unix)]
-impl FromRawFd for UdpSocket {
-    /// Takes ownership of `fd`, which must be an open UDP socket owned by
-    /// nothing else. Its blocking mode is left as is: it should be
-    /// non-blocking.
-    unsafe fn from_raw_fd(fd: RawFd) -> UdpSocket {
-        UdpSocket::from_std(net::UdpSocket::from_raw_fd(fd))
-    }
-}
-
-/// Takes over a UDP socket; its blocking mode is left as is.
-#[cfg(unix)]
-impl From<OwnedFd> for UdpSocket {
-    fn from(fd: OwnedFd) -> UdpSocket {
-        UdpSocket::from_std(net::UdpSocket::from(fd))
-    }
-}
-
-#[cfg(unix)]
-impl From<UdpSocket> for OwnedFd {
-    fn from(socket: UdpSocket) -> OwnedFd {
-        socket.inner.into_inner().into()
-    }
-}
+impl_io_source_traits!(UdpSocket, net::UdpSocket);

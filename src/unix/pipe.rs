@@ -46,12 +46,12 @@
 //! ```
 
 use std::fs::File;
-use std::io::{self, IoSlice, IoSliceMut, Read, Write};
-use std::os::unix::io::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
+use std::io::{self};
+use std::os::unix::io::{AsRawFd, OwnedFd};
 use std::process::{ChildStderr, ChildStdin, ChildStdout};
 
 use crate::io_source::IoSource;
-use crate::{event, sys, Interest, Registry, Token};
+use crate::sys;
 
 /// Creates a non-blocking, close-on-exec pipe: `(sender, receiver)`.
 ///
@@ -126,102 +126,6 @@ impl Receiver {
     }
 }
 
-impl event::Source for Sender {
-    fn register(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        self.inner.register(registry, token, interests)
-    }
-
-    fn reregister(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        self.inner.reregister(registry, token, interests)
-    }
-
-    fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
-        self.inner.deregister(registry)
-    }
-}
-
-impl event::Source for Receiver {
-    fn register(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        self.inner.register(registry, token, interests)
-    }
-
-    fn reregister(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        self.inner.reregister(registry, token, interests)
-    }
-
-    fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
-        self.inner.deregister(registry)
-    }
-}
-
-impl Write for Sender {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        (&*self).write(buf)
-    }
-
-    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        (&*self).write_vectored(bufs)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        (&*self).flush()
-    }
-}
-
-impl Write for &Sender {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.do_io(|file| (&*file).write(buf))
-    }
-
-    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.inner.do_io(|file| (&*file).write_vectored(bufs))
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Read for Receiver {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        (&*self).read(buf)
-    }
-
-    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        (&*self).read_vectored(bufs)
-    }
-}
-
-impl Read for &Receiver {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.do_io(|file| (&*file).read(buf))
-    }
-
-    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        self.inner.do_io(|file| (&*file).read_vectored(bufs))
-    }
-}
-
 /// Takes over a child's stdin pipe. The descriptor keeps its blocking mode;
 /// call [`Sender::set_nonblocking`] before polling it.
 impl From<ChildStdin> for Sender {
@@ -246,82 +150,8 @@ impl From<ChildStderr> for Receiver {
     }
 }
 
-impl From<OwnedFd> for Sender {
-    fn from(fd: OwnedFd) -> Sender {
-        Sender {
-            inner: IoSource::new(File::from(fd)),
-        }
-    }
-}
+impl_source_and_fd_traits!(Sender, File);
+impl_write!(Sender);
 
-impl From<OwnedFd> for Receiver {
-    fn from(fd: OwnedFd) -> Receiver {
-        Receiver {
-            inner: IoSource::new(File::from(fd)),
-        }
-    }
-}
-
-impl From<Sender> for OwnedFd {
-    fn from(sender: Sender) -> OwnedFd {
-        sender.inner.into_inner().into()
-    }
-}
-
-impl From<Receiver> for OwnedFd {
-    fn from(receiver: Receiver) -> OwnedFd {
-        receiver.inner.into_inner().into()
-    }
-}
-
-impl AsRawFd for Sender {
-    fn as_raw_fd(&self) -> RawFd {
-        self.inner.as_raw_fd()
-    }
-}
-
-impl AsRawFd for Receiver {
-    fn as_raw_fd(&self) -> RawFd {
-        self.inner.as_raw_fd()
-    }
-}
-
-impl AsFd for Sender {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.inner.as_fd()
-    }
-}
-
-impl AsFd for Receiver {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.inner.as_fd()
-    }
-}
-
-impl IntoRawFd for Sender {
-    fn into_raw_fd(self) -> RawFd {
-        self.inner.into_inner().into_raw_fd()
-    }
-}
-
-impl IntoRawFd for Receiver {
-    fn into_raw_fd(self) -> RawFd {
-        self.inner.into_inner().into_raw_fd()
-    }
-}
-
-impl FromRawFd for Sender {
-    /// Takes ownership of `fd`, which must be the open write end of a pipe
-    /// and owned by nothing else. Its blocking mode is left as is.
-    unsafe fn from_raw_fd(fd: RawFd) -> Sender {
-        Sender::from(OwnedFd::from_raw_fd(fd))
-    }
-}
-
-impl FromRawFd for Receiver {
-    /// Takes ownership of `fd`, which must be the open read end of a pipe
-    /// and owned by nothing else. Its blocking mode is left as is.
-    unsafe fn from_raw_fd(fd: RawFd) -> Receiver {
-        Receiver::from(OwnedFd::from_raw_fd(fd))
-    }
-}
+impl_source_and_fd_traits!(Receiver, File);
+impl_read!(Receiver);

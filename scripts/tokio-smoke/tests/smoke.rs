@@ -58,7 +58,10 @@ async fn tcp_echo_many_connections() {
         }));
     }
     for client in clients {
-        timeout(LIMIT, client).await.expect("echo timed out").unwrap();
+        timeout(LIMIT, client)
+            .await
+            .expect("echo timed out")
+            .unwrap();
     }
     server.abort();
 }
@@ -69,7 +72,10 @@ async fn udp_round_trip() {
     let b = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
     a.send_to(b"ping", b.local_addr().unwrap()).await.unwrap();
     let mut buf = [0; 16];
-    let (n, from) = timeout(LIMIT, b.recv_from(&mut buf)).await.unwrap().unwrap();
+    let (n, from) = timeout(LIMIT, b.recv_from(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(&buf[..n], b"ping");
     assert_eq!(from, a.local_addr().unwrap());
 }
@@ -80,7 +86,10 @@ async fn unix_stream_pair() {
     a.write_all(b"hello").await.unwrap();
     drop(a);
     let mut got = String::new();
-    timeout(LIMIT, b.read_to_string(&mut got)).await.unwrap().unwrap();
+    timeout(LIMIT, b.read_to_string(&mut got))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(got, "hello");
 }
 
@@ -130,7 +139,10 @@ async fn unix_signal() {
         .status()
         .unwrap();
     assert!(status.success());
-    timeout(LIMIT, stream.recv()).await.expect("signal").unwrap();
+    timeout(LIMIT, stream.recv())
+        .await
+        .expect("signal")
+        .unwrap();
 }
 
 #[test]

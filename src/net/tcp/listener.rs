@@ -1,12 +1,9 @@
+use std::io;
 use std::net::{self, SocketAddr};
-use std::{fmt, io};
-
-#[cfg(unix)]
-use std::os::unix::io::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 
 use crate::io_source::IoSource;
 use crate::net::TcpStream;
-use crate::{event, sys, Interest, Registry, Token};
+use crate::sys;
 
 /// A TCP socket that listens for connections, to be registered with a
 /// [`Poll`](crate::Poll).
@@ -140,85 +137,4 @@ impl TcpListener {
     }
 }
 
-impl event::Source for TcpListener {
-    fn register(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        self.inner.register(registry, token, interests)
-    }
-
-    fn reregister(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        self.inner.reregister(registry, token, interests)
-    }
-
-    fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
-        self.inner.deregister(registry)
-    }
-}
-
-impl fmt::Debug for TcpListener {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
-    }
-}
-
-/// Gives back the standard library's listener; it stays non-blocking.
-impl From<TcpListener> for net::TcpListener {
-    fn from(listener: TcpListener) -> net::TcpListener {
-        listener.inner.into_inner()
-    }
-}
-
-#[cfg(unix)]
-impl AsRawFd for TcpListener {
-    fn as_raw_fd(&self) -> RawFd {
-        self.inner.as_raw_fd()
-    }
-}
-
-#[cfg(unix)]
-impl AsFd for TcpListener {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.inner.as_fd()
-    }
-}
-
-#[cfg(unix)]
-impl IntoRawFd for TcpListener {
-    fn into_raw_fd(self) -> RawFd {
-        self.inner.into_inner().into_raw_fd()
-    }
-}
-
-#[cfg(unix)]
-impl FromRawFd for TcpListener {
-    /// Takes ownership of `fd`, which must be an open, listening TCP socket
-    /// owned by nothing else. Its blocking mode is left as is: it should be
-    /// non-blocking.
-    unsafe fn from_raw_fd(fd: RawFd) -> TcpListener {
-        TcpListener::from_std(net::TcpListener::from_raw_fd(fd))
-    }
-}
-
-/// Takes over a listening TCP socket; its blocking mode is left as is.
-#[cfg(unix)]
-impl From<OwnedFd> for TcpListener {
-    fn from(fd: OwnedFd) -> TcpListener {
-        TcpListener::from_std(net::TcpListener::from(fd))
-    }
-}
-
-#[cfg(unix)]
-impl From<TcpListener> for OwnedFd {
-    fn from(listener: TcpListener) -> OwnedFd {
-        listener.inner.into_inner().into()
-    }
-}
+impl_io_source_traits!(TcpListener, net::TcpListener);

@@ -1,12 +1,8 @@
-use std::fmt;
-use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::io::{self};
 use std::net::{self, Shutdown, SocketAddr};
 
-#[cfg(unix)]
-use std::os::unix::io::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
-
 use crate::io_source::IoSource;
-use crate::{event, sys, Interest, Registry, Token};
+use crate::sys;
 
 /// A non-blocking TCP connection, to be registered with a
 /// [`Poll`](crate::Poll).
@@ -198,133 +194,6 @@ impl TcpStream {
     }
 }
 
-impl Read for TcpStream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        (&*self).read(buf)
-    }
-
-    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        (&*self).read_vectored(bufs)
-    }
-}
-
-impl Read for &TcpStream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.do_io(|stream| (&*stream).read(buf))
-    }
-
-    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        self.inner.do_io(|stream| (&*stream).read_vectored(bufs))
-    }
-}
-
-impl Write for TcpStream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        (&*self).write(buf)
-    }
-
-    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        (&*self).write_vectored(bufs)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        (&*self).flush()
-    }
-}
-
-impl Write for &TcpStream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.do_io(|stream| (&*stream).write(buf))
-    }
-
-    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.inner.do_io(|stream| (&*stream).write_vectored(bufs))
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.do_io(|stream| (&*stream).flush())
-    }
-}
-
-impl event::Source for TcpStream {
-    fn register(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        self.inner.register(registry, token, interests)
-    }
-
-    fn reregister(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        self.inner.reregister(registry, token, interests)
-    }
-
-    fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
-        self.inner.deregister(registry)
-    }
-}
-
-impl fmt::Debug for TcpStream {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
-    }
-}
-
-/// Gives back the standard library's stream; it stays non-blocking.
-impl From<TcpStream> for net::TcpStream {
-    fn from(stream: TcpStream) -> net::TcpStream {
-        stream.inner.into_inner()
-    }
-}
-
-#[cfg(unix)]
-impl AsRawFd for TcpStream {
-    fn as_raw_fd(&self) -> RawFd {
-        self.inner.as_raw_fd()
-    }
-}
-
-#[cfg(unix)]
-impl AsFd for TcpStream {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.inner.as_fd()
-    }
-}
-
-#[cfg(unix)]
-impl IntoRawFd for TcpStream {
-    fn into_raw_fd(self) -> RawFd {
-        self.inner.into_inner().into_raw_fd()
-    }
-}
-
-#[cfg(unix)]
-impl FromRawFd for TcpStream {
-    /// Takes ownership of `fd`, which must be an open TCP socket owned by
-    /// nothing else. Its blocking mode is left as is: it should be
-    /// non-blocking.
-    unsafe fn from_raw_fd(fd: RawFd) -> TcpStream {
-        TcpStream::from_std(net::TcpStream::from_raw_fd(fd))
-    }
-}
-
-/// Takes over a TCP socket; its blocking mode is left as is.
-#[cfg(unix)]
-impl From<OwnedFd> for TcpStream {
-    fn from(fd: OwnedFd) -> TcpStream {
-        TcpStream::from_std(net::TcpStream::from(fd))
-    }
-}
-
-#[cfg(unix)]
-impl From<TcpStream> for OwnedFd {
-    fn from(stream: TcpStream) -> OwnedFd {
-        stream.inner.into_inner().into()
-    }
-}
+impl_io_source_traits!(TcpStream, net::TcpStream);
+impl_read!(TcpStream);
+impl_write!(TcpStream);

@@ -1,11 +1,10 @@
+use std::io;
 use std::net::Shutdown;
-use std::os::unix::io::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::os::unix::net::{self, SocketAddr};
 use std::path::Path;
-use std::{fmt, io};
 
 use crate::io_source::IoSource;
-use crate::{event, sys, Interest, Registry, Token};
+use crate::sys;
 
 /// A non-blocking Unix-domain datagram socket, to be registered with a
 /// [`Poll`](crate::Poll).
@@ -192,83 +191,4 @@ impl UnixDatagram {
     }
 }
 
-impl event::Source for UnixDatagram {
-    fn register(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        self.inner.register(registry, token, interests)
-    }
-
-    fn reregister(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        self.inner.reregister(registry, token, interests)
-    }
-
-    fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
-        self.inner.deregister(registry)
-    }
-}
-
-/// Shows the standard library's view of the socket: descriptor and
-/// addresses.
-impl fmt::Debug for UnixDatagram {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
-    }
-}
-
-impl IntoRawFd for UnixDatagram {
-    fn into_raw_fd(self) -> RawFd {
-        self.inner.into_inner().into_raw_fd()
-    }
-}
-
-impl AsRawFd for UnixDatagram {
-    fn as_raw_fd(&self) -> RawFd {
-        self.inner.as_raw_fd()
-    }
-}
-
-impl FromRawFd for UnixDatagram {
-    /// Takes ownership of `fd`, which must be an open Unix datagram socket
-    /// owned by nothing else. Its blocking mode is left as is; see
-    /// [`UnixDatagram::from_std`].
-    unsafe fn from_raw_fd(fd: RawFd) -> UnixDatagram {
-        UnixDatagram::from_std(net::UnixDatagram::from_raw_fd(fd))
-    }
-}
-
-/// Gives back the standard library's socket; a registration it had ends
-/// when it is closed.
-impl From<UnixDatagram> for net::UnixDatagram {
-    fn from(socket: UnixDatagram) -> net::UnixDatagram {
-        socket.inner.into_inner()
-    }
-}
-
-impl From<UnixDatagram> for OwnedFd {
-    fn from(socket: UnixDatagram) -> OwnedFd {
-        socket.inner.into_inner().into()
-    }
-}
-
-impl AsFd for UnixDatagram {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.inner.as_fd()
-    }
-}
-
-/// Takes over a Unix datagram socket. Its blocking mode is left as is; see
-/// [`UnixDatagram::from_std`].
-impl From<OwnedFd> for UnixDatagram {
-    fn from(fd: OwnedFd) -> UnixDatagram {
-        UnixDatagram::from_std(net::UnixDatagram::from(fd))
-    }
-}
+impl_io_source_traits!(UnixDatagram, net::UnixDatagram);

@@ -1,11 +1,10 @@
-use std::os::unix::io::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
+use std::io;
 use std::os::unix::net::{self, SocketAddr};
 use std::path::Path;
-use std::{fmt, io};
 
 use crate::io_source::IoSource;
 use crate::net::UnixStream;
-use crate::{event, sys, Interest, Registry, Token};
+use crate::sys;
 
 /// A non-blocking Unix-domain socket that listens for stream connections,
 /// to be registered with a [`Poll`](crate::Poll).
@@ -137,82 +136,4 @@ impl UnixListener {
     }
 }
 
-impl event::Source for UnixListener {
-    fn register(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        self.inner.register(registry, token, interests)
-    }
-
-    fn reregister(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        self.inner.reregister(registry, token, interests)
-    }
-
-    fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
-        self.inner.deregister(registry)
-    }
-}
-
-/// Shows the standard library's view of the socket: descriptor and address.
-impl fmt::Debug for UnixListener {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
-    }
-}
-
-impl IntoRawFd for UnixListener {
-    fn into_raw_fd(self) -> RawFd {
-        self.inner.into_inner().into_raw_fd()
-    }
-}
-
-impl AsRawFd for UnixListener {
-    fn as_raw_fd(&self) -> RawFd {
-        self.inner.as_raw_fd()
-    }
-}
-
-impl FromRawFd for UnixListener {
-    /// Takes ownership of `fd`, which must be an open, listening Unix stream
-    /// socket owned by nothing else. Its blocking mode is left as is; see
-    /// [`UnixListener::from_std`].
-    unsafe fn from_raw_fd(fd: RawFd) -> UnixListener {
-        UnixListener::from_std(net::UnixListener::from_raw_fd(fd))
-    }
-}
-
-/// Gives back the standard library's listener; a registration it had ends
-/// when it is closed.
-impl From<UnixListener> for net::UnixListener {
-    fn from(listener: UnixListener) -> net::UnixListener {
-        listener.inner.into_inner()
-    }
-}
-
-impl From<UnixListener> for OwnedFd {
-    fn from(listener: UnixListener) -> OwnedFd {
-        listener.inner.into_inner().into()
-    }
-}
-
-impl AsFd for UnixListener {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.inner.as_fd()
-    }
-}
-
-/// Takes over a listening Unix stream socket. Its blocking mode is left as
-/// is; see [`UnixListener::from_std`].
-impl From<OwnedFd> for UnixListener {
-    fn from(fd: OwnedFd) -> UnixListener {
-        UnixListener::from_std(net::UnixListener::from(fd))
-    }
-}
+impl_io_source_traits!(UnixListener, net::UnixListener);

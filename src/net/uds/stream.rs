@@ -1,12 +1,10 @@
-use std::fmt;
-use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::io::{self};
 use std::net::Shutdown;
-use std::os::unix::io::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::os::unix::net::{self, SocketAddr};
 use std::path::Path;
 
 use crate::io_source::IoSource;
-use crate::{event, sys, Interest, Registry, Token};
+use crate::sys;
 
 /// A non-blocking Unix-domain stream socket, to be registered with a
 /// [`Poll`](crate::Poll).
@@ -166,132 +164,6 @@ impl UnixStream {
     }
 }
 
-impl Read for UnixStream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        (&*self).read(buf)
-    }
-
-    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        (&*self).read_vectored(bufs)
-    }
-}
-
-impl Read for &UnixStream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.do_io(|stream| (&*stream).read(buf))
-    }
-
-    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        self.inner.do_io(|stream| (&*stream).read_vectored(bufs))
-    }
-}
-
-impl Write for UnixStream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        (&*self).write(buf)
-    }
-
-    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        (&*self).write_vectored(bufs)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        (&*self).flush()
-    }
-}
-
-impl Write for &UnixStream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.do_io(|stream| (&*stream).write(buf))
-    }
-
-    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.inner.do_io(|stream| (&*stream).write_vectored(bufs))
-    }
-
-    /// Unix sockets are unbuffered: there is nothing to flush.
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl event::Source for UnixStream {
-    fn register(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        self.inner.register(registry, token, interests)
-    }
-
-    fn reregister(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        self.inner.reregister(registry, token, interests)
-    }
-
-    fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
-        self.inner.deregister(registry)
-    }
-}
-
-/// Shows the standard library's view of the socket: descriptor and
-/// addresses.
-impl fmt::Debug for UnixStream {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
-    }
-}
-
-impl IntoRawFd for UnixStream {
-    fn into_raw_fd(self) -> RawFd {
-        self.inner.into_inner().into_raw_fd()
-    }
-}
-
-impl AsRawFd for UnixStream {
-    fn as_raw_fd(&self) -> RawFd {
-        self.inner.as_raw_fd()
-    }
-}
-
-impl FromRawFd for UnixStream {
-    /// Takes ownership of `fd`, which must be an open Unix stream socket
-    /// owned by nothing else. Its blocking mode is left as is; see
-    /// [`UnixStream::from_std`].
-    unsafe fn from_raw_fd(fd: RawFd) -> UnixStream {
-        UnixStream::from_std(net::UnixStream::from_raw_fd(fd))
-    }
-}
-
-/// Gives back the standard library's stream; a registration it had ends
-/// when it is closed.
-impl From<UnixStream> for net::UnixStream {
-    fn from(stream: UnixStream) -> net::UnixStream {
-        stream.inner.into_inner()
-    }
-}
-
-impl From<UnixStream> for OwnedFd {
-    fn from(stream: UnixStream) -> OwnedFd {
-        stream.inner.into_inner().into()
-    }
-}
-
-impl AsFd for UnixStream {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.inner.as_fd()
-    }
-}
-
-/// Takes over a Unix stream socket. Its blocking mode is left as is; see
-/// [`UnixStream::from_std`].
-impl From<OwnedFd> for UnixStream {
-    fn from(fd: OwnedFd) -> UnixStream {
-        UnixStream::from_std(net::UnixStream::from(fd))
-    }
-}
+impl_io_source_traits!(UnixStream, net::UnixStream);
+impl_read!(UnixStream);
+impl_write!(UnixStream);
