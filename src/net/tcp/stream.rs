@@ -59,7 +59,7 @@ impl TcpStream {
     /// connection is established.
     ///
     /// The socket is created non-blocking and close-on-exec. To learn the
-    /// outcome, register the stream for [`WRITABLE`](Interest::WRITABLE)
+    /// outcome, register the stream for [`WRITABLE`](crate::Interest::WRITABLE)
     /// and wait for an event:
     ///
     /// * The stream is connected once it is writable **and**

@@ -9,7 +9,7 @@ use crate::sys;
 /// A non-blocking Unix-domain socket that listens for stream connections,
 /// to be registered with a [`Poll`](crate::Poll).
 ///
-/// Register it for [`READABLE`](Interest::READABLE); an event means one or
+/// Register it for [`READABLE`](crate::Interest::READABLE); an event means one or
 /// more connections are waiting. Readiness is edge-triggered: call
 /// [`accept`](UnixListener::accept) until it fails with
 /// [`WouldBlock`](io::ErrorKind::WouldBlock).

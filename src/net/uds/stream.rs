@@ -132,7 +132,7 @@ impl UnixStream {
 
     /// Runs an I/O operation of the caller's own on the socket (for
     /// example a `libc` call this type does not wrap, through
-    /// [`as_raw_fd`](AsRawFd::as_raw_fd)).
+    /// [`as_raw_fd`](std::os::unix::io::AsRawFd::as_raw_fd)).
     ///
     /// `f` should return [`WouldBlock`](io::ErrorKind::WouldBlock) when the
     /// operation would block, so that backends that emulate edge triggering
