@@ -7,16 +7,24 @@
 //! cargo run --example child_output --features os-ext -- ls -l /
 //! ```
 
+#[cfg(unix)]
 use std::io::{self, ErrorKind, Read};
+#[cfg(unix)]
 use std::process::{Command, Stdio};
+#[cfg(unix)]
 use std::time::Duration;
 
+#[cfg(unix)]
 use mio::unix::pipe::Receiver;
+#[cfg(unix)]
 use mio::{Events, Interest, Poll, Token};
 
+#[cfg(unix)]
 const STDOUT: Token = Token(1);
+#[cfg(unix)]
 const STDERR: Token = Token(2);
 
+#[cfg(unix)]
 fn main() -> io::Result<()> {
     let mut args = std::env::args().skip(1);
     let mut command = match args.next() {
@@ -87,6 +95,7 @@ fn main() -> io::Result<()> {
 }
 
 /// Reads until `WouldBlock` (still open) or end-of-file (closed).
+#[cfg(unix)]
 fn drain(pipe: &mut Receiver, sink: &mut Vec<u8>) -> io::Result<bool> {
     let mut buf = [0; 4096];
     loop {
@@ -98,4 +107,10 @@ fn drain(pipe: &mut Receiver, sink: &mut Vec<u8>) -> io::Result<bool> {
             Err(e) => return Err(e),
         }
     }
+}
+
+/// `mio::unix::pipe` is Unix's.
+#[cfg(not(unix))]
+fn main() {
+    eprintln!("child_output reads a child's pipes through mio::unix::pipe, which is Unix's");
 }

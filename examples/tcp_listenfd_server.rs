@@ -14,19 +14,27 @@
 //!
 //! Each client gets a one-line greeting, and the connection is closed.
 
+#[cfg(unix)]
 use std::collections::HashMap;
+#[cfg(unix)]
 use std::io::{self, ErrorKind, Write};
+#[cfg(unix)]
 use std::os::unix::io::FromRawFd;
 
+#[cfg(unix)]
 use mio::net::{TcpListener, TcpStream};
+#[cfg(unix)]
 use mio::{Events, Interest, Poll, Token};
 
 /// The first descriptor a service manager passes (`SD_LISTEN_FDS_START`).
+#[cfg(unix)]
 const FIRST_PASSED_FD: i32 = 3;
 
+#[cfg(unix)]
 const SERVER: Token = Token(0);
 
 /// Checks the socket-activation variables and takes over descriptor 3.
+#[cfg(unix)]
 fn listener_from_environment() -> Result<TcpListener, String> {
     let pid = std::env::var("LISTEN_PID")
         .map_err(|_| "LISTEN_PID is not set: not started by socket activation".to_string())?;
@@ -69,6 +77,7 @@ fn listener_from_environment() -> Result<TcpListener, String> {
     Ok(TcpListener::from_std(listener))
 }
 
+#[cfg(unix)]
 fn main() -> io::Result<()> {
     let mut server = match listener_from_environment() {
         Ok(listener) => listener,
@@ -151,4 +160,10 @@ fn main() -> io::Result<()> {
             }
         }
     }
+}
+
+/// Socket activation passes descriptors, which are Unix's.
+#[cfg(not(unix))]
+fn main() {
+    eprintln!("tcp_listenfd_server needs Unix socket activation (file descriptors)");
 }

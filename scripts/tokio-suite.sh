@@ -3,29 +3,194 @@
 # "full") on top of this crate, or on top of upstream mio for comparison.
 #
 #   scripts/tokio-suite.sh [--mio local|upstream] [--ci] [--work DIR]
+#                          [--target x86_64-pc-windows-gnu] [--timeout SECS]
 #
 #   --mio local     (default) patch `mio` to this checkout with [patch.crates-io]
 #   --mio upstream  build against mio from crates.io, for a baseline
 #   --ci            run only the test files that exercise mio (networking, I/O
 #                   drivers, process, signal, runtime); the whole suite otherwise
 #   --work DIR      where Tokio is unpacked and built (default: target/tokio-suite)
+#   --target x86_64-pc-windows-gnu
+#                   build Tokio's tests for Windows and run them under wine
+#                   (see "Windows" below); without it, Linux as before
+#   --timeout SECS  Windows only: per test binary (default 300)
 #
 # Prints one line per test binary and a summary; exits non-zero if any test
 # failed. `cargo tree -i mio` is printed first to show which mio is in use.
+#
+# Windows (--target x86_64-pc-windows-gnu)
+#   `eval "$(scripts/wine-env.sh)"` installs mingw-w64 and wine 8 and sets the
+#   linker; the workspace is $work/<mode>-<target> (log <mode>-<target>.log,
+#   one log per binary in <mode>-<target>/logs/). With --mio upstream, mio is
+#   pinned to 1.2.5 (`cargo update -p mio --precise 1.2.5`; Tokio's lock has
+#   1.2.4), the release this crate is compared with on Windows.
+#   `cargo test --no-run --features full --target ...` builds the test
+#   binaries, then each runs as `timeout SECS wine BIN` from tokio/ (as cargo
+#   would run it). A binary that times out or dies without libtest's summary
+#   is reported as TIMEOUT/CRASH, its unfinished tests counted as failed and
+#   named. Per-test outcomes go to <mode>-<target>.results ("binary test
+#   ok|FAILED|ignored|UNFINISHED"); a local run with an upstream .results
+#   beside it lists every test that passed with upstream and not here.
+#   Test files run (the Unix-only ones, which compile to nothing on Windows,
+#   are left out: uds_*, signal_*, io_async_fd, net_unix_pipe, net_quickack,
+#   process_{arg0,change_of_runtime,issue_*,kill_on_drop}, ...):
+#     full: tcp_* (11 files), udp, net_bind_resource, net_lookup_host,
+#           net_named_pipe, net_panic, process_smoke, process_kill_after_wait,
+#           process_raw_handle, rt_basic, rt_busy_tick, rt_common,
+#           rt_common_before_park, rt_handle, rt_handle_block_on, rt_local,
+#           rt_metrics, rt_panic, rt_shutdown_err, rt_spawn_blocking,
+#           rt_threaded, rt_time_start_paused, rt_worker_index, io_driver,
+#           io_driver_drop, io_copy_bidirectional, buffered, task_blocking,
+#           time_rt, time_sleep, time_timeout (the runtime parks in mio's
+#           Poll::poll with the timer's timeout)
+#     --ci: tcp_accept, tcp_connect, tcp_echo, tcp_shutdown, tcp_stream, udp,
+#           net_named_pipe, process_smoke, process_kill_after_wait,
+#           process_raw_handle, rt_common, rt_threaded, io_driver,
+#           io_driver_drop
+#   Time here (2 shared cores, nice -n 5): TIMINGS
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 mode=local
 ci=0
 work="$root/target/tokio-suite"
+target=
+timeout_secs=300
 while [ $# -gt 0 ]; do
     case "$1" in
         --mio) mode=$2; shift 2 ;;
         --ci) ci=1; shift ;;
         --work) work=$2; shift 2 ;;
+        --target) target=$2; shift 2 ;;
+        --timeout) timeout_secs=$2; shift 2 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
+case "$target" in
+    ''|x86_64-pc-windows-gnu) ;;
+    *) echo "unsupported --target: $target (x86_64-pc-windows-gnu only)" >&2; exit 2 ;;
+esac
+if [ -n "$target" ]; then
+    t_start=$(date +%s)
+    eval "$("$root/scripts/wine-env.sh")"
+fi
+
+# "name ok|FAILED|ignored" for each test libtest reported in log $1.
+outcomes() {
+    sed -n -E 's/^test (.*) \.\.\. (ok|FAILED|ignored)([ ,].*)?$/\1 \2/p' "$1" \
+        | sed 's/ - should panic / /' | sort -u
+}
+
+# Builds and runs the Windows test binaries under wine, from the workspace
+# (the current directory). Returns non-zero if any test failed or hung.
+windows_suite() {
+    local tests name exe list rc t0 t1 res res_line p f i extra unfinished t
+    if [ "$ci" = 1 ]; then
+        tests="tcp_accept tcp_connect tcp_echo tcp_shutdown tcp_stream udp
+            net_named_pipe process_smoke process_kill_after_wait process_raw_handle
+            rt_common rt_threaded io_driver io_driver_drop"
+    else
+        tests="tcp_accept tcp_accept_ready tcp_connect tcp_echo tcp_into_split
+            tcp_into_std tcp_peek tcp_shutdown tcp_socket tcp_split tcp_stream udp
+            net_bind_resource net_lookup_host net_named_pipe net_panic
+            process_smoke process_kill_after_wait process_raw_handle
+            rt_basic rt_busy_tick rt_common rt_common_before_park rt_handle
+            rt_handle_block_on rt_local rt_metrics rt_panic rt_shutdown_err
+            rt_spawn_blocking rt_threaded rt_time_start_paused rt_worker_index
+            io_driver io_driver_drop io_copy_bidirectional buffered task_blocking
+            time_rt time_sleep time_timeout"
+    fi
+    local args=()
+    for name in $tests; do args+=(--test "$name"); done
+
+    local log="$work/$mode-$target.log"
+    local results="$work/$mode-$target.results"
+    local logs="$ws/logs"
+    rm -rf "$logs"
+    mkdir -p "$logs"
+    : >"$results"
+
+    echo "== building ($target)"
+    t0=$(date +%s)
+    if ! cargo test -p tokio --features full --target "$target" --no-run \
+        --message-format=json-render-diagnostics "${args[@]}" \
+        >"$logs/build.json" 2>"$log"; then
+        tail -n 50 "$log"
+        echo "build failed (log: $log)" >&2
+        return 1
+    fi
+    t1=$(date +%s)
+    echo "build: $((t1 - t0))s"
+
+    local failed=0 tp=0 tf=0 ti=0 bins=0
+    t0=$(date +%s)
+    cd tokio
+    while read -r name exe; do
+        bins=$((bins + 1))
+        list=$(timeout 120 wine "$exe" --list --format terse </dev/null 2>/dev/null \
+            | sed -n 's/: test$//p' | tr -d '\r' || true)
+        res="$logs/$name.log"
+        local b0 b1
+        b0=$(date +%s)
+        set +e
+        timeout -k 10 "$timeout_secs" wine "$exe" </dev/null >"$res" 2>&1
+        rc=$?
+        set -e
+        b1=$(date +%s)
+        sed -i 's/\r$//' "$res"
+        { echo "=== $name ($exe) rc=$rc $((b1 - b0))s"; cat "$res"; } >>"$log"
+        # Per-test outcomes, and the tests that never reported one.
+        outcomes "$res" | awk -v b="$name" '{ print b, $0 }' >>"$results"
+        unfinished=$(comm -23 <(printf '%s\n' "$list" | sed '/^$/d' | sort -u) \
+            <(outcomes "$res" | cut -d' ' -f1 | sort -u))
+        for t in $unfinished; do echo "$name $t UNFINISHED" >>"$results"; done
+        if res_line=$(grep -E '^test result:' "$res" | tail -n 1); then
+            p=$(echo "$res_line" | sed -E 's/.* ([0-9]+) passed.*/\1/')
+            f=$(echo "$res_line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+            i=$(echo "$res_line" | sed -E 's/.* ([0-9]+) ignored.*/\1/')
+            extra=""
+        else
+            # No summary: it hung (killed by timeout) or died.
+            p=$(grep -cE '^test .* \.\.\. ok' "$res" || true)
+            i=$(grep -cE '^test .* \.\.\. ignored' "$res" || true)
+            f=$(( $(grep -cE '^test .* \.\.\. FAILED' "$res" || true) + $(echo "$unfinished" | sed '/^$/d' | wc -l) ))
+            if [ "$f" = 0 ]; then f=1; fi
+            if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+                extra="TIMEOUT after ${timeout_secs}s"
+            else
+                extra="CRASH rc=$rc"
+            fi
+            extra="$extra; unfinished: $(echo $unfinished)"
+        fi
+        if [ "$rc" != 0 ] || [ "$f" != 0 ]; then failed=1; fi
+        printf "%-40s passed %4d failed %3d ignored %3d %5ss%s\n" \
+            "$name" "$p" "$f" "$i" "$((b1 - b0))" "${extra:+  $extra}"
+        tp=$((tp + p)); tf=$((tf + f)); ti=$((ti + i))
+    done < <(jq -r 'select(.reason == "compiler-artifact" and .executable != null
+                and .profile.test and (.target.kind | index("test")))
+            | "\(.target.name) \(.executable)"' "$ws/logs/build.json" | sort)
+    cd ..
+    t1=$(date +%s)
+    printf "TOTAL (%s, %s, %d binaries) passed %d failed %d ignored %d\n" \
+        "$mode" "$target" "$bins" "$tp" "$tf" "$ti"
+    echo "run: $((t1 - t0))s; whole script: $((t1 - t_start))s"
+    grep -E ' (FAILED|UNFINISHED)$' "$results" | sed 's/^/  /' | head -n 50 || true
+
+    local base="$work/upstream-$target.results"
+    if [ "$mode" = local ] && [ -f "$base" ]; then
+        local missing
+        missing=$(comm -23 <(awk '$3 == "ok" { print $1, $2 }' "$base" | sort -u) \
+            <(awk '$3 == "ok" { print $1, $2 }' "$results" | sort -u))
+        if [ -n "$missing" ]; then
+            echo "== passed with upstream mio, not with this crate:"
+            echo "$missing" | sed 's/^/  /'
+            failed=1
+        else
+            echo "== every test that passed with upstream mio passed here"
+        fi
+    fi
+    return $failed
+}
 
 version=1.54.1
 sha256=b52fd3255258d26fac7264ab5a76b53c13367136dc011d3d6ad4f8ed070396a3
@@ -38,6 +203,7 @@ fi
 echo "$sha256  $crate" | sha256sum -c --quiet -
 
 ws="$work/$mode"
+if [ -n "$target" ]; then ws="$work/$mode-$target"; fi
 if [ ! -d "$ws/tokio" ]; then
     mkdir -p "$ws"
     tar xzf "$crate" -C "$ws"
@@ -67,6 +233,25 @@ fi
 } > "$ws/Cargo.toml"
 
 cd "$ws"
+if [ -n "$target" ]; then
+    if [ "$mode" = upstream ] && ! grep -A1 '^name = "mio"$' Cargo.lock | grep -qx 'version = "1.2.5"'; then
+        echo "== pinning mio to 1.2.5: cargo update -p mio --precise 1.2.5"
+        cargo update -q -p mio --precise 1.2.5
+    fi
+    echo "== mio used by tokio ($mode, $target):"
+    used=$(cargo tree -q -p tokio --features full -i mio -e normal --target "$target" | head -n 1)
+    echo "$used"
+    if [ "$mode" = local ] && ! echo "$used" | grep -q "($root)"; then
+        echo "the [patch] for mio is not in use" >&2
+        exit 1
+    fi
+    if [ "$mode" = upstream ] && [ "$used" != "mio v1.2.5" ]; then
+        echo "expected upstream mio v1.2.5" >&2
+        exit 1
+    fi
+    windows_suite
+    exit $?
+fi
 echo "== mio used by tokio ($mode):"
 used=$(cargo tree -q -p tokio --features full -i mio -e normal | head -n 1)
 echo "$used"

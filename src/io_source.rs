@@ -2,11 +2,7 @@
 //! and pipe type.
 
 use std::ops::Deref;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::{fmt, io};
-
-#[cfg(unix)]
-use std::os::unix::io::AsRawFd;
 
 use crate::{event, sys, Interest, Registry, Token};
 
@@ -22,7 +18,8 @@ pub(crate) struct IoSource<T> {
     state: sys::IoSourceState,
     inner: T,
     // Id of the selector this source is registered with; 0 when it is not.
-    selector_id: AtomicUsize,
+    // Only `Source` methods (`&mut self`) touch it: no atomics needed.
+    selector_id: usize,
 }
 
 impl<T> IoSource<T> {
@@ -30,40 +27,60 @@ impl<T> IoSource<T> {
         IoSource {
             state: sys::IoSourceState::new(),
             inner: io,
-            selector_id: AtomicUsize::new(0),
+            selector_id: 0,
         }
     }
 
     /// Runs one I/O operation on the inner object.
+    ///
+    /// The direction of the operation is unknown here (`try_io`), so a
+    /// `WouldBlock` re-arms every interest; use [`IoSource::do_read`] and
+    /// [`IoSource::do_write`] where it is known.
     pub(crate) fn do_io<F, R>(&self, f: F) -> io::Result<R>
     where
         F: FnOnce(&T) -> io::Result<R>,
     {
-        self.state.do_io(f, &self.inner)
+        self.state.do_io(None, f, &self.inner)
+    }
+
+    /// Runs an operation that waits for readability (read, recv, accept).
+    #[allow(dead_code)] // not every feature set has a reading type
+    pub(crate) fn do_read<F, R>(&self, f: F) -> io::Result<R>
+    where
+        F: FnOnce(&T) -> io::Result<R>,
+    {
+        self.state.do_io(Some(Interest::READABLE), f, &self.inner)
+    }
+
+    /// Runs an operation that waits for writability (write, send).
+    #[allow(dead_code)] // not every feature set has a writing type
+    pub(crate) fn do_write<F, R>(&self, f: F) -> io::Result<R>
+    where
+        F: FnOnce(&T) -> io::Result<R>,
+    {
+        self.state.do_io(Some(Interest::WRITABLE), f, &self.inner)
     }
 
     /// Gives back the inner object; a registration it had ends when the
     /// caller closes it.
+    #[allow(dead_code)] // not used by builds with only `timer`, `signal` or `channel`
     pub(crate) fn into_inner(self) -> T {
         self.inner
     }
 
-    fn associate(&self, registry: &Registry) -> io::Result<()> {
-        let id = registry.selector().id();
-        match self
-            .selector_id
-            .compare_exchange(0, id, Ordering::AcqRel, Ordering::Acquire)
-        {
-            Ok(_) => Ok(()),
-            Err(_) => Err(io::Error::new(
+    fn associate(&mut self, registry: &Registry) -> io::Result<()> {
+        if self.selector_id != 0 {
+            return Err(io::Error::new(
                 io::ErrorKind::AlreadyExists,
                 "I/O source is already registered with a `Registry`",
-            )),
+            ));
         }
+        self.selector_id = registry.selector().id();
+        Ok(())
     }
 
     fn check_association(&self, registry: &Registry) -> io::Result<()> {
-        if self.selector_id.load(Ordering::Acquire) == registry.selector().id() {
+        if self.selector_id == registry.selector().id() {
             Ok(())
         } else {
             Err(io::Error::new(
@@ -82,8 +99,36 @@ impl<T> Deref for IoSource<T> {
     }
 }
 
+/// The OS handle of a source, in the form its platform's
+/// `sys::IoSourceState` takes: a file descriptor on Unix, a socket on
+/// Windows.
 #[cfg(unix)]
-impl<T: AsRawFd> event::Source for IoSource<T> {
+type RawSource = std::os::unix::io::RawFd;
+#[cfg(windows)]
+type RawSource = std::os::windows::io::RawSocket;
+
+/// What the `Source` impl below needs of the wrapped object.
+#[cfg(any(unix, windows))]
+pub(crate) trait AsRawSource {
+    fn as_raw_source(&self) -> RawSource;
+}
+
+#[cfg(unix)]
+impl<T: std::os::unix::io::AsRawFd> AsRawSource for T {
+    fn as_raw_source(&self) -> RawSource {
+        self.as_raw_fd()
+    }
+}
+
+#[cfg(windows)]
+impl<T: std::os::windows::io::AsRawSocket> AsRawSource for T {
+    fn as_raw_source(&self) -> RawSource {
+        self.as_raw_socket()
+    }
+}
+
+#[cfg(any(unix, windows))]
+impl<T: AsRawSource> event::Source for IoSource<T> {
     fn register(
         &mut self,
         registry: &Registry,
@@ -95,10 +140,10 @@ impl<T: AsRawFd> event::Source for IoSource<T> {
             registry.selector(),
             token,
             interests,
-            self.inner.as_raw_fd(),
+            self.inner.as_raw_source(),
         );
         if result.is_err() {
-            self.selector_id.store(0, Ordering::Release);
+            self.selector_id = 0;
         }
         result
     }
@@ -114,7 +159,7 @@ impl<T: AsRawFd> event::Source for IoSource<T> {
             registry.selector(),
             token,
             interests,
-            self.inner.as_raw_fd(),
+            self.inner.as_raw_source(),
         )
     }
 
@@ -122,10 +167,10 @@ impl<T: AsRawFd> event::Source for IoSource<T> {
         self.check_association(registry)?;
         let result = self
             .state
-            .deregister(registry.selector(), self.inner.as_raw_fd());
+            .deregister(registry.selector(), self.inner.as_raw_source());
         // Whatever the OS said, the source is no longer ours to track: a
         // failed deregistration means the poller had already forgotten it.
-        self.selector_id.store(0, Ordering::Release);
+        self.selector_id = 0;
         result
     }
 }
@@ -161,10 +206,13 @@ macro_rules! impl_io_source_traits {
 }
 
 /// `event::Source`, the descriptor traits, and the conversions to and from
-/// `OwnedFd`, for a type whose field `inner` is an `IoSource<$std>`.
+/// `OwnedFd` (on Windows: the socket traits and `OwnedSocket`), for a type
+/// whose field `inner` is an `IoSource<$std>`.
 ///
-/// `from_raw_fd` and `From<OwnedFd>` leave the descriptor's blocking mode as
-/// it is; the types' docs tell callers to make it non-blocking.
+/// `from_raw_fd` and `From<OwnedFd>` (`from_raw_socket`,
+/// `From<OwnedSocket>`) leave the blocking mode as it is; the types' docs
+/// tell callers to make it non-blocking.
+#[allow(unused_macros)] // not used by builds with only `timer`, `signal` or `channel`
 macro_rules! impl_source_and_fd_traits {
     ($ty:ty, $std:ty) => {
         impl $crate::event::Source for $ty {
@@ -242,10 +290,62 @@ macro_rules! impl_source_and_fd_traits {
                 io.inner.into_inner().into()
             }
         }
+
+        #[cfg(windows)]
+        impl ::std::os::windows::io::AsRawSocket for $ty {
+            fn as_raw_socket(&self) -> ::std::os::windows::io::RawSocket {
+                ::std::os::windows::io::AsRawSocket::as_raw_socket(&*self.inner)
+            }
+        }
+
+        #[cfg(windows)]
+        impl ::std::os::windows::io::AsSocket for $ty {
+            fn as_socket(&self) -> ::std::os::windows::io::BorrowedSocket<'_> {
+                ::std::os::windows::io::AsSocket::as_socket(&*self.inner)
+            }
+        }
+
+        #[cfg(windows)]
+        impl ::std::os::windows::io::IntoRawSocket for $ty {
+            fn into_raw_socket(self) -> ::std::os::windows::io::RawSocket {
+                ::std::os::windows::io::IntoRawSocket::into_raw_socket(self.inner.into_inner())
+            }
+        }
+
+        #[cfg(windows)]
+        impl ::std::os::windows::io::FromRawSocket for $ty {
+            /// Takes ownership of `socket`, which must be open, of the kind
+            /// this type wraps, and owned by nothing else. Its blocking mode
+            /// is left as is: it should be non-blocking.
+            unsafe fn from_raw_socket(socket: ::std::os::windows::io::RawSocket) -> $ty {
+                <$ty>::from(
+                    <::std::os::windows::io::OwnedSocket as ::std::os::windows::io::FromRawSocket>::from_raw_socket(
+                        socket,
+                    ),
+                )
+            }
+        }
+
+        /// Takes over the socket; its blocking mode is left as is.
+        #[cfg(windows)]
+        impl From<::std::os::windows::io::OwnedSocket> for $ty {
+            fn from(socket: ::std::os::windows::io::OwnedSocket) -> $ty {
+                Self {
+                    inner: $crate::io_source::IoSource::new(<$std>::from(socket)),
+                }
+            }
+        }
+
+        #[cfg(windows)]
+        impl From<$ty> for ::std::os::windows::io::OwnedSocket {
+            fn from(io: $ty) -> ::std::os::windows::io::OwnedSocket {
+                io.inner.into_inner().into()
+            }
+        }
     };
 }
 
-/// `Read` for a type and for a shared reference to it, through `do_io`.
+/// `Read` for a type and for a shared reference to it, through `do_read`.
 #[allow(unused_macros)]
 macro_rules! impl_read {
     ($ty:ty) => {
@@ -264,7 +364,8 @@ macro_rules! impl_read {
 
         impl<'a> ::std::io::Read for &'a $ty {
             fn read(&mut self, buf: &mut [u8]) -> ::std::io::Result<usize> {
-                self.inner.do_io(|io| ::std::io::Read::read(&mut &*io, buf))
+                self.inner
+                    .do_read(|io| ::std::io::Read::read(&mut &*io, buf))
             }
 
             fn read_vectored(
@@ -272,13 +373,13 @@ macro_rules! impl_read {
                 bufs: &mut [::std::io::IoSliceMut<'_>],
             ) -> ::std::io::Result<usize> {
                 self.inner
-                    .do_io(|io| ::std::io::Read::read_vectored(&mut &*io, bufs))
+                    .do_read(|io| ::std::io::Read::read_vectored(&mut &*io, bufs))
             }
         }
     };
 }
 
-/// `Write` for a type and for a shared reference to it, through `do_io`.
+/// `Write` for a type and for a shared reference to it, through `do_write`.
 #[allow(unused_macros)]
 macro_rules! impl_write {
     ($ty:ty) => {
@@ -302,7 +403,7 @@ macro_rules! impl_write {
         impl<'a> ::std::io::Write for &'a $ty {
             fn write(&mut self, buf: &[u8]) -> ::std::io::Result<usize> {
                 self.inner
-                    .do_io(|io| ::std::io::Write::write(&mut &*io, buf))
+                    .do_write(|io| ::std::io::Write::write(&mut &*io, buf))
             }
 
             fn write_vectored(
@@ -310,11 +411,11 @@ macro_rules! impl_write {
                 bufs: &[::std::io::IoSlice<'_>],
             ) -> ::std::io::Result<usize> {
                 self.inner
-                    .do_io(|io| ::std::io::Write::write_vectored(&mut &*io, bufs))
+                    .do_write(|io| ::std::io::Write::write_vectored(&mut &*io, bufs))
             }
 
             fn flush(&mut self) -> ::std::io::Result<()> {
-                self.inner.do_io(|io| ::std::io::Write::flush(&mut &*io))
+                self.inner.do_write(|io| ::std::io::Write::flush(&mut &*io))
             }
         }
     };

@@ -11,7 +11,8 @@
 //! * [`Events`] is the buffer `poll` fills, allocated once.
 //! * [`Waker`] wakes a `Poll` from another thread.
 //! * [`net`] has TCP, UDP and Unix-domain sockets (feature `net`).
-//! * [`unix`] has pipes and [`unix::SourceFd`] (feature `os-ext`).
+//! * [`unix`] has pipes and [`unix::SourceFd`] (feature `os-ext`, Unix);
+//!   `windows` has `NamedPipe` (feature `os-ext`, Windows).
 //!
 //! Sources are edge-triggered: see [`Poll`] for what that means for the
 //! caller, the [`guide`] for a walk through a first program, and
@@ -88,6 +89,28 @@ cfg_os_ext! {
     pub mod unix;
 }
 
+#[cfg(windows)]
+cfg_os_ext! {
+    pub mod windows;
+}
+
+cfg_timer! {
+    pub mod timer;
+}
+
+#[cfg(unix)]
+cfg_signal! {
+    pub mod signal;
+}
+
+cfg_channel! {
+    pub mod channel;
+}
+
+// Reading the notification descriptors of the sources above.
+#[cfg(all(unix, any(feature = "timer", feature = "signal", feature = "channel")))]
+mod drain;
+
 pub use event::Events;
 pub use interest::Interest;
 pub use poll::{Poll, Registry};
@@ -102,6 +125,9 @@ pub mod features {
     //! | `os-poll` | no | [`Poll`], [`Registry`] and [`Waker`] backed by the OS poller. Without it they still exist, but no `Poll` can be created and socket constructors return `ErrorKind::Unsupported`. |
     //! | `os-ext` | no | OS-specific extensions in [`unix`](crate::unix): pipes and `SourceFd`. Implies `os-poll`. |
     //! | `net` | no | TCP, UDP and Unix-domain sockets in [`net`](crate::net). |
+    //! | `timer` | no | [`timer::Timer`](crate::timer::Timer), a monotonic timer that is an event source. Implies `os-poll`. Beyond mio 1.x. |
+    //! | `signal` | no | [`signal::Signals`](crate::signal::Signals), Unix signals as an event source (Unix only). Implies `os-poll`. Beyond mio 1.x. |
+    //! | `channel` | no | [`channel::channel`](crate::channel::channel), a bounded MPSC channel whose receiver is an event source. Implies `os-poll`. Beyond mio 1.x. |
     //! | `log` | yes | trace records (target `mio`) through the `log` crate when sources are registered, re-registered and deregistered. |
     //!
     //! A typical user enables `os-poll` and `net`:

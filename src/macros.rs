@@ -44,11 +44,57 @@ macro_rules! cfg_net {
     };
 }
 
-/// Internals shared by every type built on `IoSource` (sockets and pipes).
+/// Internals shared by every type built on `IoSource` (sockets, pipes, and
+/// on Unix the timer, signal and channel sources).
 macro_rules! cfg_io_source {
     ($($item:item)*) => {
         $(
-            #[cfg(any(feature = "net", all(unix, feature = "os-ext")))]
+            #[cfg(any(
+                feature = "net",
+                all(
+                    unix,
+                    any(
+                        feature = "os-ext",
+                        feature = "timer",
+                        feature = "signal",
+                        feature = "channel"
+                    )
+                )
+            ))]
+            $item
+        )*
+    };
+}
+
+/// Timers (`timer`).
+macro_rules! cfg_timer {
+    ($($item:item)*) => {
+        $(
+            #[cfg(feature = "timer")]
+            #[cfg_attr(docsrs, doc(cfg(feature = "timer")))]
+            $item
+        )*
+    };
+}
+
+/// Unix signals (`signal`).
+#[allow(unused_macros)] // invoked under `#[cfg(unix)]` only
+macro_rules! cfg_signal {
+    ($($item:item)*) => {
+        $(
+            #[cfg(feature = "signal")]
+            #[cfg_attr(docsrs, doc(cfg(feature = "signal")))]
+            $item
+        )*
+    };
+}
+
+/// Channels (`channel`).
+macro_rules! cfg_channel {
+    ($($item:item)*) => {
+        $(
+            #[cfg(feature = "channel")]
+            #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
             $item
         )*
     };

@@ -8,7 +8,8 @@ use crate::{event, sys, Events, Interest, Token};
 
 /// The event queue: registers sources and waits for their readiness.
 ///
-/// A `Poll` owns the OS poller (an epoll instance on Linux). Sources are
+/// A `Poll` owns the OS poller (an epoll instance on Linux, a kqueue on
+/// macOS and the BSDs, a completion port on Windows). Sources are
 /// registered through its [`Registry`], which can be cloned with
 /// [`Registry::try_clone`] and used from other threads, also while a thread is
 /// blocked in [`Poll::poll`].
@@ -73,8 +74,8 @@ impl Poll {
     cfg_os_poll! {
         /// Creates a new event queue.
         ///
-        /// On Linux this is `epoll_create1(EPOLL_CLOEXEC)`; an OS error (for
-        /// example `EMFILE`) is returned as is.
+        /// On Linux this is `epoll_create1(EPOLL_CLOEXEC)`, on kqueue systems
+        /// `kqueue()`; an OS error (for example `EMFILE`) is returned as is.
         pub fn new() -> io::Result<Poll> {
             sys::Selector::new().map(|selector| Poll {
                 registry: Registry { selector },
@@ -214,7 +215,8 @@ impl Registry {
 
     /// Returns a new handle to the same queue, for use on another thread.
     ///
-    /// On Linux this duplicates the epoll file descriptor.
+    /// On epoll and kqueue this duplicates the poller's file descriptor;
+    /// the poll(2) backend shares its state between the handles.
     pub fn try_clone(&self) -> io::Result<Registry> {
         self.selector
             .try_clone()

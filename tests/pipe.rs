@@ -436,6 +436,14 @@ fn owned_fd_round_trips() {
     assert!(is_nonblocking(sfd) && is_nonblocking(rfd));
 }
 
+// Apple's systems have no pipe2(2).
+#[cfg(not(any(
+    target_os = "ios",
+    target_os = "macos",
+    target_os = "tvos",
+    target_os = "visionos",
+    target_os = "watchos",
+)))]
 #[test]
 fn pipe_from_foreign_descriptors_registers() {
     // A pipe made by libc, taken over with FromRawFd and polled.

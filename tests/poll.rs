@@ -1,11 +1,13 @@
 //! `Poll::poll`: timeouts, blocking, signals, and registering from other
 //! threads while a poll is in progress.
 
-#![cfg(all(unix, feature = "os-poll"))]
+#![cfg(feature = "os-poll")]
 
 mod util;
 
+#[cfg(unix)]
 use std::io::ErrorKind;
+#[cfg(unix)]
 use std::os::unix::io::AsRawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
@@ -14,7 +16,9 @@ use std::time::{Duration, Instant};
 
 use mio::{Events, Poll, Token, Waker};
 
-use util::{current_tid, wait_until_sleeping, Watchdog, WAIT};
+#[cfg(unix)]
+use util::WAIT;
+use util::{current_tid, wait_until_sleeping, Watchdog};
 
 const WAKER: Token = Token(1_000);
 
@@ -136,11 +140,15 @@ fn none_timeout_blocks_until_woken() {
     handle.join().unwrap();
 }
 
+// Signals are Unix's: Windows has no signal that interrupts a wait on a
+// completion port (and `poll` never waits alertably).
+#[cfg(unix)]
 extern "C" fn ignore_signal(_: libc::c_int) {}
 
 /// Installs a do-nothing SIGUSR1 handler without `SA_RESTART`. It is left in
 /// place: restoring the default action could kill the process if a signal
 /// sent by the test were still pending somewhere.
+#[cfg(unix)]
 fn install_sigusr1_handler() {
     // SAFETY: an all-zero sigaction is a valid starting point; the handler
     // is async-signal-safe (it does nothing).
@@ -154,6 +162,7 @@ fn install_sigusr1_handler() {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn signal_interrupts_a_blocked_poll() {
     install_sigusr1_handler();
@@ -218,6 +227,8 @@ fn signal_interrupts_a_blocked_poll() {
     }
 }
 
+// On Windows `Poll` exposes no handle (as in mio).
+#[cfg(unix)]
 #[test]
 fn poll_exposes_its_descriptor() {
     let poll = Poll::new().unwrap();
@@ -257,7 +268,7 @@ fn poll_and_registry_are_send_and_sync() {
     assert_send_sync::<Events>();
 }
 
-#[cfg(feature = "os-ext")]
+#[cfg(all(unix, feature = "os-ext"))]
 mod with_pipes {
     use std::io::{Read, Write};
     use std::sync::mpsc;

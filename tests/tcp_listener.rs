@@ -5,14 +5,19 @@ mod net_util;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::SocketAddr;
+#[cfg(unix)]
 use std::os::unix::io::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
+#[cfg(windows)]
+use std::os::windows::io::{AsRawSocket, AsSocket, FromRawSocket, IntoRawSocket, OwnedSocket};
 
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
 
+#[cfg(unix)]
+use net_util::is_nonblocking;
 use net_util::{
     accept_one, any_local_v4, any_local_v6, assert_no_event, assert_would_block, await_readable,
-    int_sockopt, is_cloexec, is_nonblocking,
+    int_sockopt, is_cloexec, raw_socket,
 };
 
 const LISTENER: Token = Token(0);
@@ -29,16 +34,30 @@ fn bind_picks_a_port_and_accept_would_block() {
 #[test]
 fn bound_socket_is_nonblocking_cloexec_and_reuses_addresses() {
     let listener = TcpListener::bind(any_local_v4()).unwrap();
+    // Winsock cannot read the blocking mode back; there the `WouldBlock`
+    // from `accept` (bind_picks_a_port_and_accept_would_block) shows it.
+    #[cfg(unix)]
     assert!(is_nonblocking(&listener));
     assert!(is_cloexec(&listener));
-    assert_ne!(
-        int_sockopt(&listener, libc::SOL_SOCKET, libc::SO_REUSEADDR),
-        0
-    );
-    assert_ne!(
-        int_sockopt(&listener, libc::SOL_SOCKET, libc::SO_ACCEPTCONN),
-        0
-    );
+    #[cfg(unix)]
+    {
+        assert_ne!(
+            int_sockopt(&listener, libc::SOL_SOCKET, libc::SO_REUSEADDR),
+            0
+        );
+        assert_ne!(
+            int_sockopt(&listener, libc::SOL_SOCKET, libc::SO_ACCEPTCONN),
+            0
+        );
+    }
+    // No SO_REUSEADDR on Windows, where it would let another socket bind
+    // the port this one listens on.
+    #[cfg(windows)]
+    {
+        use windows_sys::Win32::Networking::WinSock::{SOL_SOCKET, SO_ACCEPTCONN, SO_REUSEADDR};
+        assert_eq!(int_sockopt(&listener, SOL_SOCKET, SO_REUSEADDR), 0);
+        assert_ne!(int_sockopt(&listener, SOL_SOCKET, SO_ACCEPTCONN), 0);
+    }
 }
 
 #[test]
@@ -62,6 +81,8 @@ fn accept_reports_the_peer_and_gives_a_nonblocking_stream() {
     assert_eq!(peer, client.local_addr().unwrap());
     assert_eq!(stream.peer_addr().unwrap(), peer);
     assert_eq!(stream.local_addr().unwrap(), listener.local_addr().unwrap());
+    // On Windows the `WouldBlock` read below shows the mode.
+    #[cfg(unix)]
     assert!(is_nonblocking(&stream));
     assert!(is_cloexec(&stream));
 
@@ -161,20 +182,23 @@ fn from_std_keeps_the_socket_and_into_std_gives_it_back() {
     let std_listener = std::net::TcpListener::bind(any_local_v4()).unwrap();
     std_listener.set_nonblocking(true).unwrap();
     let addr = std_listener.local_addr().unwrap();
-    let fd = std_listener.as_raw_fd();
+    let fd = raw_socket(&std_listener);
 
     let listener = TcpListener::from_std(std_listener);
-    assert_eq!(listener.as_raw_fd(), fd);
+    assert_eq!(raw_socket(&listener), fd);
     assert_eq!(listener.local_addr().unwrap(), addr);
     assert_would_block(listener.accept());
 
     let back: std::net::TcpListener = listener.into();
-    assert_eq!(back.as_raw_fd(), fd);
+    assert_eq!(raw_socket(&back), fd);
     assert_eq!(back.local_addr().unwrap(), addr);
     // Still non-blocking.
     assert_eq!(back.accept().unwrap_err().kind(), ErrorKind::WouldBlock);
 }
 
+// Unix only: Winsock cannot read a socket's blocking mode back, and
+// accepting on a blocking listener to find out would hang.
+#[cfg(unix)]
 #[test]
 fn from_std_does_not_change_the_blocking_mode() {
     let std_listener = std::net::TcpListener::bind(any_local_v4()).unwrap();
@@ -182,6 +206,7 @@ fn from_std_does_not_change_the_blocking_mode() {
     assert!(!is_nonblocking(&listener));
 }
 
+#[cfg(unix)]
 #[test]
 fn fd_conversions_round_trip() {
     let listener = TcpListener::bind(any_local_v4()).unwrap();
@@ -197,6 +222,27 @@ fn fd_conversions_round_trip() {
 
     let owned = OwnedFd::from(listener);
     assert_eq!(owned.as_raw_fd(), fd);
+    let listener = TcpListener::from(owned);
+    assert_eq!(listener.local_addr().unwrap(), addr);
+    assert_would_block(listener.accept());
+}
+
+#[cfg(windows)]
+#[test]
+fn socket_conversions_round_trip() {
+    let listener = TcpListener::bind(any_local_v4()).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let socket = listener.as_raw_socket();
+    assert_eq!(listener.as_socket().as_raw_socket(), socket);
+
+    let raw = listener.into_raw_socket();
+    assert_eq!(raw, socket);
+    // SAFETY: `raw` came from `into_raw_socket` and is owned by nothing else.
+    let listener = unsafe { TcpListener::from_raw_socket(raw) };
+    assert_eq!(listener.local_addr().unwrap(), addr);
+
+    let owned = OwnedSocket::from(listener);
+    assert_eq!(owned.as_raw_socket(), socket);
     let listener = TcpListener::from(owned);
     assert_eq!(listener.local_addr().unwrap(), addr);
     assert_would_block(listener.accept());

@@ -138,6 +138,11 @@ fn pair_keeps_datagram_boundaries() {
 
     // A short buffer truncates; the rest of that datagram is gone.
     a.send(b"truncated").unwrap();
+    // The queue was emptied without reaching `WouldBlock`: epoll reports the
+    // new datagram anyway, as a wake-up of the socket. Epoll only: the
+    // poll(2) backend re-arms on `WouldBlock`, which is all mio promises
+    // (the datagram is queued by the time `send` returns).
+    #[cfg(not(mio_unsupported_force_poll_poll))]
     wait_readable(&mut poll, &mut events, B);
     let mut small = [0; 4];
     assert_eq!(b.recv(&mut small).unwrap(), 4);

@@ -1,6 +1,9 @@
 #![cfg(all(unix, feature = "os-poll", feature = "net"))]
 
-use std::io::{ErrorKind, Read, Write};
+// Only the abstract-name tests (Linux, Android) read.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use std::io::Read;
+use std::io::{ErrorKind, Write};
 use std::os::unix::io::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
 use std::os::unix::net as stdnet;
 use std::os::unix::net::SocketAddr;

@@ -2,7 +2,7 @@
 //! coalescing, and lots of wakes (enough to fill the pipe of the pipe-based
 //! waker, `--cfg mio_unsupported_force_waker_pipe`).
 
-#![cfg(all(unix, feature = "os-poll"))]
+#![cfg(feature = "os-poll")]
 
 mod util;
 
@@ -168,7 +168,7 @@ fn wake_from_another_thread_ends_poll_none() {
     let mut events = Events::with_capacity(8);
     let waker = Arc::new(Waker::new(poll.registry(), WAKE).unwrap());
 
-    let (go_tx, go_rx) = mpsc::channel::<Option<libc::pid_t>>();
+    let (go_tx, go_rx) = mpsc::channel::<Option<util::Tid>>();
     let remote = Arc::clone(&waker);
     let handle = thread::spawn(move || {
         while let Ok(Some(tid)) = go_rx.recv() {

@@ -140,7 +140,7 @@ impl UdpSocket {
     /// Sends one datagram to `target`, returning how many bytes were sent.
     /// `WouldBlock` when the send buffer is full.
     pub fn send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
-        self.inner.do_io(|socket| socket.send_to(buf, target))
+        self.inner.do_write(|socket| socket.send_to(buf, target))
     }
 
     /// Receives one datagram into `buf`: its length and its sender.
@@ -148,33 +148,33 @@ impl UdpSocket {
     /// A datagram longer than `buf` is cut to fit; the rest is lost.
     /// `WouldBlock` when no datagram is queued.
     pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.inner.do_io(|socket| socket.recv_from(buf))
+        self.inner.do_read(|socket| socket.recv_from(buf))
     }
 
     /// Like [`recv_from`](UdpSocket::recv_from), but leaves the datagram in
     /// the queue, so the next receive returns it again.
     pub fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.inner.do_io(|socket| socket.peek_from(buf))
+        self.inner.do_read(|socket| socket.peek_from(buf))
     }
 
     /// Sends one datagram to the peer set with
     /// [`connect`](UdpSocket::connect). Fails if the socket is not
     /// connected.
     pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.do_io(|socket| socket.send(buf))
+        self.inner.do_write(|socket| socket.send(buf))
     }
 
     /// Receives one datagram from the peer set with
     /// [`connect`](UdpSocket::connect), returning its length; a datagram
     /// longer than `buf` is cut to fit.
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.do_io(|socket| socket.recv(buf))
+        self.inner.do_read(|socket| socket.recv(buf))
     }
 
     /// Like [`recv`](UdpSocket::recv), but leaves the datagram in the
     /// queue, so the next receive returns it again.
     pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.do_io(|socket| socket.peek(buf))
+        self.inner.do_read(|socket| socket.peek(buf))
     }
 
     /// Sets the default peer: [`send`](UdpSocket::send) goes to `addr`, and

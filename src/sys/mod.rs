@@ -10,6 +10,11 @@ cfg_os_poll! {
     mod unix;
     #[cfg(unix)]
     pub(crate) use self::unix::*;
+
+    #[cfg(windows)]
+    mod windows;
+    #[cfg(windows)]
+    pub(crate) use self::windows::*;
 }
 
 cfg_not_os_poll! {

@@ -8,6 +8,7 @@
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::SocketAddr;
+#[cfg(unix)]
 use std::os::unix::io::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
@@ -310,7 +311,9 @@ pub fn await_connected(poll: &mut Poll, events: &mut Events, stream: &TcpStream,
     }
 }
 
-/// Whether `fd` has `O_NONBLOCK` set.
+/// Whether `fd` has `O_NONBLOCK` set. (Unix only: Winsock has no call that
+/// reads a socket's blocking mode back.)
+#[cfg(unix)]
 pub fn is_nonblocking<F: AsRawFd>(fd: &F) -> bool {
     // SAFETY: fcntl(F_GETFL) only reads the descriptor's flags.
     let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
@@ -319,6 +322,7 @@ pub fn is_nonblocking<F: AsRawFd>(fd: &F) -> bool {
 }
 
 /// Whether `fd` has `FD_CLOEXEC` set.
+#[cfg(unix)]
 pub fn is_cloexec<F: AsRawFd>(fd: &F) -> bool {
     // SAFETY: fcntl(F_GETFD) only reads the descriptor's flags.
     let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFD) };
@@ -327,6 +331,7 @@ pub fn is_cloexec<F: AsRawFd>(fd: &F) -> bool {
 }
 
 /// Reads an `int` socket option.
+#[cfg(unix)]
 pub fn int_sockopt<F: AsRawFd>(fd: &F, level: libc::c_int, name: libc::c_int) -> libc::c_int {
     let mut value: libc::c_int = 0;
     let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
@@ -346,6 +351,7 @@ pub fn int_sockopt<F: AsRawFd>(fd: &F, level: libc::c_int, name: libc::c_int) ->
 
 /// Makes closing `fd` send a reset instead of a FIN (`SO_LINGER` with a
 /// zero timeout).
+#[cfg(unix)]
 pub fn set_linger_zero<F: AsRawFd>(fd: &F) {
     let linger = libc::linger {
         l_onoff: 1,
@@ -367,11 +373,13 @@ pub fn set_linger_zero<F: AsRawFd>(fd: &F) {
 /// A TCP port on 127.0.0.1 where nothing listens: a socket is bound to it
 /// but never listens, so connecting is refused, and the port stays taken
 /// (no other process can start listening there) while this value lives.
+#[cfg(unix)]
 pub struct ClosedPort {
     _socket: OwnedFd,
     pub addr: SocketAddr,
 }
 
+#[cfg(unix)]
 impl ClosedPort {
     pub fn new() -> ClosedPort {
         let socket = bound_v4_socket();
@@ -390,11 +398,15 @@ impl ClosedPort {
 /// SYN of the next connect, which stays in progress until the queued
 /// connection is accepted and the SYN is retransmitted (after about a
 /// second).
+///
+/// Linux and Android only: that is the backlog behaviour it relies on.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub struct StalledListener {
     pub listener: std::net::TcpListener,
     pub queued: std::net::TcpStream,
 }
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
 impl StalledListener {
     pub fn new() -> StalledListener {
         let socket = bound_v4_socket();
@@ -408,19 +420,38 @@ impl StalledListener {
 }
 
 /// A blocking TCP socket bound to 127.0.0.1 on a port the OS picks.
+#[cfg(unix)]
 fn bound_v4_socket() -> OwnedFd {
+    // Apple's socket(2) takes no SOCK_CLOEXEC.
+    #[cfg(not(any(
+        target_os = "ios",
+        target_os = "macos",
+        target_os = "tvos",
+        target_os = "visionos",
+        target_os = "watchos",
+    )))]
+    let ty = libc::SOCK_STREAM | libc::SOCK_CLOEXEC;
+    #[cfg(any(
+        target_os = "ios",
+        target_os = "macos",
+        target_os = "tvos",
+        target_os = "visionos",
+        target_os = "watchos",
+    ))]
+    let ty = libc::SOCK_STREAM;
     // SAFETY: socket(2) takes only integers.
-    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    let fd = unsafe { libc::socket(libc::AF_INET, ty, 0) };
     assert!(fd >= 0, "socket: {}", io::Error::last_os_error());
     // SAFETY: `fd` was just created and is owned by nothing else.
     let socket = unsafe { OwnedFd::from_raw_fd(fd) };
-    let sin = libc::sockaddr_in {
-        sin_family: libc::AF_INET as libc::sa_family_t,
-        sin_port: 0,
-        sin_addr: libc::in_addr {
-            s_addr: u32::from_ne_bytes([127, 0, 0, 1]),
-        },
-        sin_zero: [0; 8],
+    // Zeroed first: the BSDs' `sockaddr_in` has one more field, `sin_len`,
+    // which their bind(2) fills in from the length argument.
+    // SAFETY: `sockaddr_in` is plain integers; all zeroes is a valid value.
+    let mut sin: libc::sockaddr_in = unsafe { std::mem::zeroed() };
+    sin.sin_family = libc::AF_INET as libc::sa_family_t;
+    sin.sin_port = 0;
+    sin.sin_addr = libc::in_addr {
+        s_addr: u32::from_ne_bytes([127, 0, 0, 1]),
     };
     // SAFETY: `sin` is a valid `sockaddr_in` of the length given.
     let res = unsafe {
@@ -432,4 +463,146 @@ fn bound_v4_socket() -> OwnedFd {
     };
     assert_eq!(res, 0, "bind: {}", io::Error::last_os_error());
     socket
+}
+
+#[path = "../util/wine.rs"]
+mod wine;
+#[allow(unused_imports)]
+pub use self::wine::under_wine;
+
+/// The socket's handle number (its descriptor on Unix, its `SOCKET` on
+/// Windows), to check that conversions keep the same socket.
+#[cfg(unix)]
+pub fn raw_socket<F: AsRawFd>(socket: &F) -> u64 {
+    socket.as_raw_fd() as u64
+}
+
+/// The socket's handle number (its descriptor on Unix, its `SOCKET` on
+/// Windows), to check that conversions keep the same socket.
+#[cfg(windows)]
+pub fn raw_socket<F: std::os::windows::io::AsRawSocket>(socket: &F) -> u64 {
+    socket.as_raw_socket()
+}
+
+#[cfg(windows)]
+#[allow(unused_imports)]
+pub use self::windows::*;
+
+/// The helpers above for Windows sockets, over Winsock.
+#[cfg(windows)]
+mod windows {
+    use std::io;
+    use std::mem::size_of;
+    use std::net::SocketAddr;
+    use std::os::windows::io::{AsRawSocket, FromRawSocket, OwnedSocket};
+
+    use windows_sys::Win32::Foundation::{GetHandleInformation, HANDLE_FLAG_INHERIT};
+    use windows_sys::Win32::Networking::WinSock::{
+        bind, getsockopt, setsockopt, socket, AF_INET, INVALID_SOCKET, IN_ADDR, IN_ADDR_0, LINGER,
+        SOCKADDR_IN, SOCKET, SOCK_STREAM, SOL_SOCKET, SO_LINGER,
+    };
+
+    /// Whether the socket is kept from child processes (no
+    /// `HANDLE_FLAG_INHERIT`), Windows' counterpart of close-on-exec.
+    pub fn is_cloexec<S: AsRawSocket>(socket: &S) -> bool {
+        let mut flags = 0u32;
+        // SAFETY: a socket is a kernel handle; `flags` is writable.
+        let ok = unsafe { GetHandleInformation(socket.as_raw_socket() as _, &mut flags) };
+        assert_ne!(
+            ok,
+            0,
+            "GetHandleInformation: {}",
+            io::Error::last_os_error()
+        );
+        flags & HANDLE_FLAG_INHERIT == 0
+    }
+
+    /// Reads an `int` socket option.
+    pub fn int_sockopt<S: AsRawSocket>(socket: &S, level: i32, name: i32) -> i32 {
+        let mut value: i32 = 0;
+        let mut len = size_of::<i32>() as i32;
+        // SAFETY: Winsock writes at most `len` bytes into `value`.
+        let res = unsafe {
+            getsockopt(
+                socket.as_raw_socket() as SOCKET,
+                level,
+                name,
+                (&mut value as *mut i32).cast(),
+                &mut len,
+            )
+        };
+        assert_eq!(res, 0, "getsockopt: {}", io::Error::last_os_error());
+        value
+    }
+
+    /// Makes closing the socket send a reset instead of a FIN (`SO_LINGER`
+    /// with a zero timeout).
+    pub fn set_linger_zero<S: AsRawSocket>(socket: &S) {
+        let linger = LINGER {
+            l_onoff: 1,
+            l_linger: 0,
+        };
+        // SAFETY: the option value points at a live `LINGER` of the size
+        // given.
+        let res = unsafe {
+            setsockopt(
+                socket.as_raw_socket() as SOCKET,
+                SOL_SOCKET,
+                SO_LINGER,
+                (&linger as *const LINGER).cast(),
+                size_of::<LINGER>() as i32,
+            )
+        };
+        assert_eq!(res, 0, "setsockopt: {}", io::Error::last_os_error());
+    }
+
+    /// As on Unix: a TCP port on 127.0.0.1 held by a bound socket that never
+    /// listens, so connecting is refused.
+    pub struct ClosedPort {
+        _socket: OwnedSocket,
+        pub addr: SocketAddr,
+    }
+
+    impl ClosedPort {
+        pub fn new() -> ClosedPort {
+            // Winsock is started by any standard library socket call.
+            drop(std::net::UdpSocket::bind("127.0.0.1:0"));
+            // SAFETY: socket takes only integers.
+            let raw = unsafe { socket(i32::from(AF_INET), SOCK_STREAM, 0) };
+            assert_ne!(
+                raw,
+                INVALID_SOCKET,
+                "socket: {}",
+                io::Error::last_os_error()
+            );
+            // SAFETY: `raw` was just created and is owned by nothing else.
+            let owned = unsafe { OwnedSocket::from_raw_socket(raw as u64) };
+            let sin = SOCKADDR_IN {
+                sin_family: AF_INET,
+                sin_port: 0,
+                sin_addr: IN_ADDR {
+                    S_un: IN_ADDR_0 {
+                        S_addr: u32::from_ne_bytes([127, 0, 0, 1]),
+                    },
+                },
+                sin_zero: [0; 8],
+            };
+            // SAFETY: `sin` is a valid `SOCKADDR_IN` of the length given.
+            let res = unsafe {
+                bind(
+                    raw,
+                    (&sin as *const SOCKADDR_IN).cast(),
+                    size_of::<SOCKADDR_IN>() as i32,
+                )
+            };
+            assert_eq!(res, 0, "bind: {}", io::Error::last_os_error());
+            // The standard library reads the bound address for us.
+            let std_socket = std::net::TcpStream::from(owned);
+            let addr = std_socket.local_addr().unwrap();
+            ClosedPort {
+                _socket: OwnedSocket::from(std_socket),
+                addr,
+            }
+        }
+    }
 }

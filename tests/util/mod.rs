@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 use std::io::{self, ErrorKind, Read, Write};
+#[cfg(unix)]
 use std::os::unix::net::UnixStream;
 use std::sync::mpsc;
 use std::thread;
@@ -137,6 +138,7 @@ pub fn expect_no_event_for(poll: &mut Poll, events: &mut Events, token: Token, c
 }
 
 /// A connected pair of non-blocking Unix stream sockets.
+#[cfg(unix)]
 pub fn socket_pair() -> (UnixStream, UnixStream) {
     let (a, b) = UnixStream::pair().expect("socketpair");
     a.set_nonblocking(true).expect("set_nonblocking");
@@ -238,10 +240,25 @@ pub fn assert_os_error<T: std::fmt::Debug>(result: io::Result<T>, errno: i32, co
     }
 }
 
+/// A kernel thread id, as `current_tid` returns it.
+#[cfg(unix)]
+pub type Tid = libc::pid_t;
+/// A kernel thread id, as `current_tid` returns it.
+#[cfg(windows)]
+pub type Tid = i32;
+
 /// The kernel thread id of the calling thread.
-pub fn current_tid() -> libc::pid_t {
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub fn current_tid() -> Tid {
     // SAFETY: gettid takes no arguments and cannot fail.
     unsafe { libc::syscall(libc::SYS_gettid) as libc::pid_t }
+}
+
+/// gettid(2) and `/proc/self/task` are Linux's: elsewhere there is no id to
+/// give, and `wait_until_sleeping` (best effort) gives up at once.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub fn current_tid() -> Tid {
+    0
 }
 
 /// Waits (bounded) until thread `tid` of this process is asleep in the
@@ -249,7 +266,7 @@ pub fn current_tid() -> libc::pid_t {
 /// that a thread is really blocked in `poll` before another thread acts; the
 /// tests stay correct if it is not, so this gives up quietly after a while
 /// and returns whether the sleep was observed.
-pub fn wait_until_sleeping(tid: libc::pid_t) -> bool {
+pub fn wait_until_sleeping(tid: Tid) -> bool {
     let path = format!("/proc/self/task/{}/stat", tid);
     let deadline = Instant::now() + Duration::from_secs(5);
     while Instant::now() < deadline {
@@ -317,11 +334,11 @@ pub fn open_fd_count() -> usize {
         .count()
 }
 
-#[cfg(feature = "os-ext")]
+#[cfg(all(unix, feature = "os-ext"))]
 #[allow(unused_imports)]
 pub use self::pipes::*;
 
-#[cfg(feature = "os-ext")]
+#[cfg(all(unix, feature = "os-ext"))]
 mod pipes {
     use mio::unix::pipe::{self, Receiver, Sender};
 
@@ -340,3 +357,8 @@ mod pipes {
 
     use std::io::Write;
 }
+
+#[path = "wine.rs"]
+mod wine;
+#[allow(unused_imports)]
+pub use self::wine::under_wine;

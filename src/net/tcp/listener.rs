@@ -109,7 +109,7 @@ impl TcpListener {
     /// is waiting; after an event, keep calling until it does.
     pub fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         self.inner
-            .do_io(sys::tcp::accept)
+            .do_read(sys::tcp::accept)
             .map(|(stream, addr)| (TcpStream::from_std(stream), addr))
     }
 

@@ -160,7 +160,7 @@ impl TcpStream {
     /// the next `read` returns it again. `WouldBlock` when nothing is
     /// queued.
     pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.do_io(|stream| stream.peek(buf))
+        self.inner.do_read(|stream| stream.peek(buf))
     }
 
     /// Runs an I/O operation of the caller's own on the socket (for example

@@ -130,13 +130,13 @@ impl UnixDatagram {
     /// A datagram longer than `buf` is truncated; the rest is lost. Fails
     /// with [`WouldBlock`](io::ErrorKind::WouldBlock) when none is waiting.
     pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.inner.do_io(|socket| socket.recv_from(buf))
+        self.inner.do_read(|socket| socket.recv_from(buf))
     }
 
     /// Receives one datagram into `buf`, returning its length; as
     /// [`recv_from`](UnixDatagram::recv_from) without the address.
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.do_io(|socket| socket.recv(buf))
+        self.inner.do_read(|socket| socket.recv(buf))
     }
 
     /// Sends `buf` as one datagram to the socket bound at `path`, returning
@@ -150,7 +150,7 @@ impl UnixDatagram {
     ///
     /// [`send`]: UnixDatagram::send
     pub fn send_to<P: AsRef<Path>>(&self, buf: &[u8], path: P) -> io::Result<usize> {
-        self.inner.do_io(|socket| socket.send_to(buf, path))
+        self.inner.do_write(|socket| socket.send_to(buf, path))
     }
 
     /// Sends `buf` as one datagram to the connected peer, returning the
@@ -158,7 +158,7 @@ impl UnixDatagram {
     /// [`WouldBlock`](io::ErrorKind::WouldBlock) when the peer's queue is
     /// full; the socket becomes writable again when it drains.
     pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.do_io(|socket| socket.send(buf))
+        self.inner.do_write(|socket| socket.send(buf))
     }
 
     /// Returns and clears the socket's pending error (`SO_ERROR`), if any.

@@ -121,7 +121,7 @@ impl UnixListener {
     /// never bound an address (the usual client) has an unnamed address.
     pub fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         self.inner
-            .do_io(sys::uds::accept)
+            .do_read(sys::uds::accept)
             .map(|(stream, address)| (UnixStream::from_std(stream), address))
     }
 

@@ -80,37 +80,35 @@ impl IoSourceState {
         IoSourceState
     }
 
-    pub(crate) fn do_io<T, F, R>(&self, f: F, io: &T) -> io::Result<R>
+    pub(crate) fn do_io<T, F, R>(&self, _direction: Option<Interest>, f: F, io: &T) -> io::Result<R>
     where
         F: FnOnce(&T) -> io::Result<R>,
     {
         f(io)
     }
 
-    #[cfg(unix)]
-    pub(crate) fn register(
+    /// `raw` is the platform's handle type (`RawFd`, `RawSocket`).
+    pub(crate) fn register<Raw>(
         &mut self,
         selector: &Selector,
         _: Token,
         _: Interest,
-        _: RawFd,
+        _raw: Raw,
     ) -> io::Result<()> {
         match *selector {}
     }
 
-    #[cfg(unix)]
-    pub(crate) fn reregister(
+    pub(crate) fn reregister<Raw>(
         &mut self,
         selector: &Selector,
         _: Token,
         _: Interest,
-        _: RawFd,
+        _raw: Raw,
     ) -> io::Result<()> {
         match *selector {}
     }
 
-    #[cfg(unix)]
-    pub(crate) fn deregister(&mut self, selector: &Selector, _: RawFd) -> io::Result<()> {
+    pub(crate) fn deregister<Raw>(&mut self, selector: &Selector, _raw: Raw) -> io::Result<()> {
         match *selector {}
     }
 }

@@ -16,7 +16,7 @@ impl IoSourceState {
     }
 
     #[inline]
-    pub(crate) fn do_io<T, F, R>(&self, f: F, io: &T) -> io::Result<R>
+    pub(crate) fn do_io<T, F, R>(&self, _direction: Option<Interest>, f: F, io: &T) -> io::Result<R>
     where
         F: FnOnce(&T) -> io::Result<R>,
     {

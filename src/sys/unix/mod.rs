@@ -21,9 +21,78 @@ pub(crate) use self::selector::{event, RawEvent, Selector};
 mod waker;
 pub(crate) use self::waker::Waker;
 
+// Kernels with native edge triggering need no per-source state; the
+// poll(2) selector re-arms a source when its I/O hits `WouldBlock`.
 cfg_io_source! {
+    #[cfg(not(any(
+        mio_unsupported_force_poll_poll,
+        not(any(
+            target_os = "android",
+            target_os = "dragonfly",
+            target_os = "freebsd",
+            target_os = "ios",
+            target_os = "linux",
+            target_os = "macos",
+            target_os = "netbsd",
+            target_os = "openbsd",
+            target_os = "tvos",
+            target_os = "visionos",
+            target_os = "watchos",
+        ))
+    )))]
     mod io_source;
+    #[cfg(not(any(
+        mio_unsupported_force_poll_poll,
+        not(any(
+            target_os = "android",
+            target_os = "dragonfly",
+            target_os = "freebsd",
+            target_os = "ios",
+            target_os = "linux",
+            target_os = "macos",
+            target_os = "netbsd",
+            target_os = "openbsd",
+            target_os = "tvos",
+            target_os = "visionos",
+            target_os = "watchos",
+        ))
+    )))]
     pub(crate) use self::io_source::IoSourceState;
+
+    #[cfg(any(
+        mio_unsupported_force_poll_poll,
+        not(any(
+            target_os = "android",
+            target_os = "dragonfly",
+            target_os = "freebsd",
+            target_os = "ios",
+            target_os = "linux",
+            target_os = "macos",
+            target_os = "netbsd",
+            target_os = "openbsd",
+            target_os = "tvos",
+            target_os = "visionos",
+            target_os = "watchos",
+        ))
+    ))]
+    mod io_source_poll;
+    #[cfg(any(
+        mio_unsupported_force_poll_poll,
+        not(any(
+            target_os = "android",
+            target_os = "dragonfly",
+            target_os = "freebsd",
+            target_os = "ios",
+            target_os = "linux",
+            target_os = "macos",
+            target_os = "netbsd",
+            target_os = "openbsd",
+            target_os = "tvos",
+            target_os = "visionos",
+            target_os = "watchos",
+        ))
+    ))]
+    pub(crate) use self::io_source_poll::IoSourceState;
 }
 
 mod fd;
@@ -35,4 +104,18 @@ cfg_net! {
     pub(crate) mod tcp;
     pub(crate) mod udp;
     pub(crate) mod uds;
+}
+
+cfg_timer! {
+    mod timer;
+    pub(crate) use self::timer::Timer;
+}
+
+cfg_signal! {
+    pub(crate) mod signal;
+}
+
+cfg_channel! {
+    mod notify;
+    pub(crate) use self::notify::{notify_pair, NotifyReceiver, NotifySender};
 }

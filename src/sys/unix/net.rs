@@ -70,13 +70,9 @@ pub(crate) fn new_socket(domain: libc::c_int, socket_type: libc::c_int) -> io::R
 /// Accepts one pending connection on the listening socket `listener`.
 ///
 /// The new socket is non-blocking and close-on-exec (accept4(2) where it
-/// exists, fcntl(2) right after accept(2) elsewhere). The peer's address is
-/// written into a `sockaddr_storage`, which is large enough for every
-/// address family (including `sockaddr_un`); the returned length says how
-/// much of it the kernel filled in.
-pub(crate) fn accept(
-    listener: BorrowedFd<'_>,
-) -> io::Result<(OwnedFd, libc::sockaddr_storage, libc::socklen_t)> {
+/// exists, fcntl(2) right after accept(2) elsewhere), returned with the
+/// peer's IPv4 or IPv6 address.
+pub(crate) fn accept(listener: BorrowedFd<'_>) -> io::Result<(OwnedFd, SocketAddr)> {
     // SAFETY: `sockaddr_storage` is plain integers and byte arrays, for
     // which all zeroes is a valid value.
     let mut storage: libc::sockaddr_storage = unsafe { mem::zeroed() };
@@ -92,7 +88,8 @@ pub(crate) fn accept(
     ))]
     set_int_option(socket.as_raw_fd(), libc::SOL_SOCKET, libc::SO_NOSIGPIPE, 1)?;
 
-    Ok((socket, storage, len))
+    // Converted here, so the 128-byte buffer is never copied around.
+    Ok((socket, to_socket_addr(&storage, len)?))
 }
 
 /// accept4(2) with `SOCK_NONBLOCK | SOCK_CLOEXEC`: one call, no window in

@@ -5,7 +5,7 @@ use std::io;
 use std::net::{self, SocketAddr};
 use std::os::unix::io::{AsFd, AsRawFd};
 
-use super::net::{domain_of, new_socket, set_int_option, socket_addr, to_socket_addr};
+use super::net::{domain_of, new_socket, set_int_option, socket_addr};
 
 /// Backlog passed to listen(2). The kernel caps it at its own limit
 /// (`net.core.somaxconn` on Linux).
@@ -54,7 +54,6 @@ pub(crate) fn connect(addr: SocketAddr) -> io::Result<net::TcpStream> {
 /// Accepts one pending connection, returning it non-blocking and
 /// close-on-exec together with the peer's address.
 pub(crate) fn accept(listener: &net::TcpListener) -> io::Result<(net::TcpStream, SocketAddr)> {
-    let (socket, storage, len) = super::net::accept(listener.as_fd())?;
-    let addr = to_socket_addr(&storage, len)?;
+    let (socket, addr) = super::net::accept(listener.as_fd())?;
     Ok((net::TcpStream::from(socket), addr))
 }

@@ -1,6 +1,117 @@
 //! One `Selector` per kernel interface; exactly one is compiled.
 
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(all(
+    any(target_os = "linux", target_os = "android"),
+    not(mio_unsupported_force_poll_poll)
+))]
 mod epoll;
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(all(
+    any(target_os = "linux", target_os = "android"),
+    not(mio_unsupported_force_poll_poll)
+))]
 pub(crate) use self::epoll::{event, RawEvent, Selector};
+
+#[cfg(all(
+    any(
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "ios",
+        target_os = "macos",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "tvos",
+        target_os = "visionos",
+        target_os = "watchos",
+    ),
+    not(mio_unsupported_force_poll_poll)
+))]
+mod kqueue;
+#[cfg(all(
+    any(
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "ios",
+        target_os = "macos",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "tvos",
+        target_os = "visionos",
+        target_os = "watchos",
+    ),
+    not(mio_unsupported_force_poll_poll)
+))]
+pub(crate) use self::kqueue::{event, RawEvent, Selector};
+
+// poll(2): wherever neither epoll nor kqueue is compiled, and when forced.
+#[cfg(any(
+    mio_unsupported_force_poll_poll,
+    not(any(
+        target_os = "android",
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "ios",
+        target_os = "linux",
+        target_os = "macos",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "tvos",
+        target_os = "visionos",
+        target_os = "watchos",
+    ))
+))]
+mod poll;
+#[cfg(any(
+    mio_unsupported_force_poll_poll,
+    not(any(
+        target_os = "android",
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "ios",
+        target_os = "linux",
+        target_os = "macos",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "tvos",
+        target_os = "visionos",
+        target_os = "watchos",
+    ))
+))]
+pub(crate) use self::poll::{event, RawEvent, Registration, Selector};
+
+// The kqueue selector's flag arithmetic is plain integer code: its unit
+// tests run on every host, Linux included.
+#[cfg(any(
+    test,
+    all(
+        any(
+            target_os = "dragonfly",
+            target_os = "freebsd",
+            target_os = "ios",
+            target_os = "macos",
+            target_os = "netbsd",
+            target_os = "openbsd",
+            target_os = "tvos",
+            target_os = "visionos",
+            target_os = "watchos",
+        ),
+        not(mio_unsupported_force_poll_poll)
+    )
+))]
+#[cfg_attr(
+    not(all(
+        any(
+            target_os = "dragonfly",
+            target_os = "freebsd",
+            target_os = "ios",
+            target_os = "macos",
+            target_os = "netbsd",
+            target_os = "openbsd",
+            target_os = "tvos",
+            target_os = "visionos",
+            target_os = "watchos",
+        ),
+        not(mio_unsupported_force_poll_poll)
+    )),
+    allow(dead_code)
+)]
+mod kqueue_flags;

@@ -122,7 +122,8 @@ impl RawAddr {
         let mut bytes = [0u8; mem::size_of::<libc::sockaddr_un>()];
         let bytes = &mut bytes[..self.addr.sun_path.len()];
         for (dst, src) in bytes.iter_mut().zip(self.addr.sun_path.iter()) {
-            *dst = *src as u8;
+            // No cast: `c_char` is already `u8` on some targets.
+            *dst = src.to_ne_bytes()[0];
         }
         // A kernel may report more than the struct holds (truncation).
         let used = &bytes[..(len - offset).min(bytes.len())];

@@ -1,5 +1,7 @@
-//! `Waker` backends: eventfd where the OS has it, a self-pipe otherwise or
-//! when `--cfg mio_unsupported_force_waker_pipe` asks for it.
+//! `Waker` backends: eventfd where the OS has it, kqueue's `EVFILT_USER`
+//! where the kqueue selector runs on a system that has that filter, a
+//! self-pipe otherwise or when `--cfg mio_unsupported_force_waker_pipe`
+//! asks for it.
 
 #[cfg(all(
     any(target_os = "linux", target_os = "android"),
@@ -12,13 +14,74 @@ mod eventfd;
 ))]
 pub(crate) use self::eventfd::Waker;
 
-#[cfg(any(
-    mio_unsupported_force_waker_pipe,
-    not(any(target_os = "linux", target_os = "android"))
+// Needs the kqueue selector, so not with the forced poll(2) backend.
+#[cfg(all(
+    any(
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "ios",
+        target_os = "macos",
+        target_os = "tvos",
+        target_os = "visionos",
+        target_os = "watchos",
+    ),
+    not(mio_unsupported_force_waker_pipe),
+    not(mio_unsupported_force_poll_poll)
 ))]
+mod kqueue;
+#[cfg(all(
+    any(
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "ios",
+        target_os = "macos",
+        target_os = "tvos",
+        target_os = "visionos",
+        target_os = "watchos",
+    ),
+    not(mio_unsupported_force_waker_pipe),
+    not(mio_unsupported_force_poll_poll)
+))]
+pub(crate) use self::kqueue::Waker;
+
+// Everywhere neither of the above is compiled.
+#[cfg(not(any(
+    all(
+        any(target_os = "linux", target_os = "android"),
+        not(mio_unsupported_force_waker_pipe)
+    ),
+    all(
+        any(
+            target_os = "dragonfly",
+            target_os = "freebsd",
+            target_os = "ios",
+            target_os = "macos",
+            target_os = "tvos",
+            target_os = "visionos",
+            target_os = "watchos",
+        ),
+        not(mio_unsupported_force_waker_pipe),
+        not(mio_unsupported_force_poll_poll)
+    )
+)))]
 mod pipe;
-#[cfg(any(
-    mio_unsupported_force_waker_pipe,
-    not(any(target_os = "linux", target_os = "android"))
-))]
+#[cfg(not(any(
+    all(
+        any(target_os = "linux", target_os = "android"),
+        not(mio_unsupported_force_waker_pipe)
+    ),
+    all(
+        any(
+            target_os = "dragonfly",
+            target_os = "freebsd",
+            target_os = "ios",
+            target_os = "macos",
+            target_os = "tvos",
+            target_os = "visionos",
+            target_os = "watchos",
+        ),
+        not(mio_unsupported_force_waker_pipe),
+        not(mio_unsupported_force_poll_poll)
+    )
+)))]
 pub(crate) use self::pipe::Waker;

@@ -13,6 +13,26 @@ use crate::{Interest, Token};
 
 #[derive(Debug)]
 pub(crate) struct Waker {
+    /// With the poll(2) selector, which drains the descriptor whenever it
+    /// reports it: the registration, owned here so that it ends before the
+    /// descriptor is closed (fields drop in order). See `selector/poll.rs`.
+    #[cfg(any(
+        mio_unsupported_force_poll_poll,
+        not(any(
+            target_os = "android",
+            target_os = "dragonfly",
+            target_os = "freebsd",
+            target_os = "ios",
+            target_os = "linux",
+            target_os = "macos",
+            target_os = "netbsd",
+            target_os = "openbsd",
+            target_os = "tvos",
+            target_os = "visionos",
+            target_os = "watchos",
+        ))
+    ))]
+    _registration: crate::sys::unix::selector::Registration,
     sender: File,
     receiver: File,
 }
@@ -22,8 +42,48 @@ impl Waker {
         let (receiver, sender) = new_pipe()?;
         let receiver = File::from(receiver);
         let sender = File::from(sender);
+        #[cfg(not(any(
+            mio_unsupported_force_poll_poll,
+            not(any(
+                target_os = "android",
+                target_os = "dragonfly",
+                target_os = "freebsd",
+                target_os = "ios",
+                target_os = "linux",
+                target_os = "macos",
+                target_os = "netbsd",
+                target_os = "openbsd",
+                target_os = "tvos",
+                target_os = "visionos",
+                target_os = "watchos",
+            ))
+        )))]
         selector.register(receiver.as_raw_fd(), token, Interest::READABLE)?;
-        Ok(Waker { sender, receiver })
+        Ok(Waker {
+            #[cfg(any(
+                mio_unsupported_force_poll_poll,
+                not(any(
+                    target_os = "android",
+                    target_os = "dragonfly",
+                    target_os = "freebsd",
+                    target_os = "ios",
+                    target_os = "linux",
+                    target_os = "macos",
+                    target_os = "netbsd",
+                    target_os = "openbsd",
+                    target_os = "tvos",
+                    target_os = "visionos",
+                    target_os = "watchos",
+                ))
+            ))]
+            _registration: selector.register_waker(
+                receiver.as_raw_fd(),
+                token,
+                Interest::READABLE,
+            )?,
+            sender,
+            receiver,
+        })
     }
 
     pub(crate) fn wake(&self) -> io::Result<()> {
