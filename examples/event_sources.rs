@@ -1,6 +1,6 @@
 //! One thread, one `poll` loop, five kinds of events: a TCP listener, a
-//! periodic timer, a one-shot timer that ends the program, SIGINT, and a
-//! channel fed by another thread.
+//! periodic timer, a one-shot timer that ends the program, SIGINT (Unix
+//! only: `mio::signal` is Unix-only), and a channel fed by another thread.
 //!
 //! Run with:
 //!
@@ -8,21 +8,22 @@
 //! cargo run --example event_sources --features "timer signal channel net os-poll"
 //! ```
 //!
-//! It exits on its own after three seconds, or at the first Ctrl-C.
+//! It exits on its own after three seconds, or at the first Ctrl-C (on
+//! Windows, Ctrl-C ends it the default way).
 
-#[cfg(unix)]
+#[cfg(any(unix, windows))]
 fn main() -> std::io::Result<()> {
-    unix::main()
+    sources::main()
 }
 
-// `mio::signal` is Unix-only; timers and channels are not on Windows yet.
-#[cfg(not(unix))]
+// Timers and channels exist on Unix and Windows only.
+#[cfg(not(any(unix, windows)))]
 fn main() {
-    eprintln!("event_sources runs on Unix systems");
+    eprintln!("event_sources runs on Unix and Windows");
 }
 
-#[cfg(unix)]
-mod unix {
+#[cfg(any(unix, windows))]
+mod sources {
     use std::io::{self, ErrorKind};
     use std::net::TcpStream as StdTcpStream;
     use std::thread;
@@ -30,6 +31,7 @@ mod unix {
 
     use mio::channel::{self, TryRecvError};
     use mio::net::TcpListener;
+    #[cfg(unix)]
     use mio::signal::Signals;
     use mio::timer::Timer;
     use mio::{Events, Interest, Poll, Token};
@@ -37,6 +39,7 @@ mod unix {
     const LISTENER: Token = Token(0);
     const TICK: Token = Token(1);
     const DEADLINE: Token = Token(2);
+    #[cfg(unix)]
     const SIGNALS: Token = Token(3);
     const MESSAGES: Token = Token(4);
 
@@ -60,7 +63,9 @@ mod unix {
         poll.registry()
             .register(&mut deadline, DEADLINE, Interest::READABLE)?;
 
+        #[cfg(unix)]
         let mut signals = Signals::new(&[libc::SIGINT])?;
+        #[cfg(unix)]
         poll.registry()
             .register(&mut signals, SIGNALS, Interest::READABLE)?;
 
@@ -88,8 +93,9 @@ mod unix {
         });
 
         println!(
-            "waiting on {}, a 700 ms tick, a 3 s deadline, SIGINT and a channel",
-            address
+            "waiting on {}, a 700 ms tick, a 3 s deadline, {}a channel",
+            address,
+            if cfg!(unix) { "SIGINT and " } else { "" }
         );
         'outer: loop {
             match poll.poll(&mut events, None) {
@@ -122,6 +128,7 @@ mod unix {
                         Err(e) if e.kind() == ErrorKind::WouldBlock => {}
                         Err(e) => return Err(e),
                     },
+                    #[cfg(unix)]
                     SIGNALS => {
                         let mut interrupted = false;
                         while let Some(signal) = signals.receive()? {

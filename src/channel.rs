@@ -22,21 +22,22 @@
 //!   (`try_recv` returns `Empty` at once).
 //! * **Cost.** Both ends share a mutex over the buffer, held for a push or
 //!   a pop. The receiver's descriptor (an eventfd on Linux, a pipe
-//!   elsewhere) is written only when a message arrives in an empty channel
-//!   that was drained since, and read only when `try_recv` finds the
-//!   channel empty: a busy channel costs no system calls per message.
+//!   elsewhere; on Windows a completion packet posted to the `Poll`'s port)
+//!   is written only when a message arrives in an empty channel that was
+//!   drained since, and read only when `try_recv` finds the channel empty:
+//!   a busy channel costs no system calls per message.
 //! * **Disconnection.** When every [`Sender`] is dropped, the receiver gets
 //!   an event; once the buffer is empty, `try_recv` returns
 //!   [`TryRecvError::Disconnected`]. When the [`Receiver`] is dropped,
 //!   `try_send` returns [`TrySendError::Disconnected`] and the messages still
 //!   in the buffer are dropped.
-//! * **Platforms**: every Unix system, with every selector. On Windows,
-//!   [`channel`] returns [`ErrorKind::Unsupported`] for now.
+//! * **Platforms**: every Unix system, with every selector, and Windows.
+//!   Elsewhere [`channel`] returns [`ErrorKind::Unsupported`].
 //!
 //! # Examples
 //!
 //! ```
-//! # #[cfg(unix)]
+//! # #[cfg(any(unix, windows))]
 //! # fn main() -> std::io::Result<()> {
 //! use mio::channel::{self, TryRecvError};
 //! use mio::{Events, Interest, Poll, Token};
@@ -82,7 +83,7 @@
 //! assert_eq!(received, (0..100).collect::<Vec<_>>());
 //! # Ok(())
 //! # }
-//! # #[cfg(not(unix))]
+//! # #[cfg(not(any(unix, windows)))]
 //! # fn main() {}
 //! ```
 //!
@@ -104,10 +105,10 @@ use crate::{event, Interest, Registry, Token};
 /// [`ErrorKind::InvalidInput`] if `capacity` is zero;
 /// [`ErrorKind::OutOfMemory`] if the buffer cannot be allocated; what the
 /// OS reports when it runs out of descriptors; [`ErrorKind::Unsupported`]
-/// on Windows for now.
+/// on platforms other than Unix and Windows.
 ///
 /// ```
-/// # #[cfg(unix)]
+/// # #[cfg(any(unix, windows))]
 /// # fn main() -> std::io::Result<()> {
 /// use mio::channel::{channel, TryRecvError, TrySendError};
 ///
@@ -123,7 +124,7 @@ use crate::{event, Interest, Registry, Token};
 /// assert!(channel::<()>(0).is_err());
 /// # Ok(())
 /// # }
-/// # #[cfg(not(unix))]
+/// # #[cfg(not(any(unix, windows)))]
 /// # fn main() {}
 /// ```
 ///
@@ -206,7 +207,7 @@ impl<T> State<T> {
 /// The sending end of a [`channel`]: clone it to send from several places.
 ///
 /// ```
-/// # #[cfg(unix)]
+/// # #[cfg(any(unix, windows))]
 /// # fn main() -> std::io::Result<()> {
 /// use mio::channel::channel;
 /// use std::thread;
@@ -226,7 +227,7 @@ impl<T> State<T> {
 /// assert_eq!(got, [0, 1]);
 /// # Ok(())
 /// # }
-/// # #[cfg(not(unix))]
+/// # #[cfg(not(any(unix, windows)))]
 /// # fn main() {}
 /// ```
 pub struct Sender<T> {
@@ -298,7 +299,7 @@ impl<T> fmt::Debug for Sender<T> {
 /// messages arrive or the last [`Sender`] is dropped.
 ///
 /// ```
-/// # #[cfg(unix)]
+/// # #[cfg(any(unix, windows))]
 /// # fn main() -> std::io::Result<()> {
 /// use mio::channel::{channel, TryRecvError};
 /// use mio::{Events, Interest, Poll, Token};
@@ -315,7 +316,7 @@ impl<T> fmt::Debug for Sender<T> {
 /// assert_eq!(receiver.try_recv(), Err(TryRecvError::Disconnected));
 /// # Ok(())
 /// # }
-/// # #[cfg(not(unix))]
+/// # #[cfg(not(any(unix, windows)))]
 /// # fn main() {}
 /// ```
 pub struct Receiver<T> {
@@ -407,7 +408,7 @@ impl<T> fmt::Debug for Receiver<T> {
 /// Why [`Sender::try_send`] did not send; holds the message.
 ///
 /// ```
-/// # #[cfg(unix)]
+/// # #[cfg(any(unix, windows))]
 /// # fn main() -> std::io::Result<()> {
 /// use mio::channel::{channel, TrySendError};
 ///
@@ -419,7 +420,7 @@ impl<T> fmt::Debug for Receiver<T> {
 /// assert_eq!(err.into_inner(), 5);
 /// # Ok(())
 /// # }
-/// # #[cfg(not(unix))]
+/// # #[cfg(not(any(unix, windows)))]
 /// # fn main() {}
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -472,7 +473,7 @@ impl<T> Error for TrySendError<T> {}
 /// Why [`Receiver::try_recv`] returned no message.
 ///
 /// ```
-/// # #[cfg(unix)]
+/// # #[cfg(any(unix, windows))]
 /// # fn main() -> std::io::Result<()> {
 /// use mio::channel::{channel, TryRecvError};
 ///
@@ -486,7 +487,7 @@ impl<T> Error for TrySendError<T> {}
 /// );
 /// # Ok(())
 /// # }
-/// # #[cfg(not(unix))]
+/// # #[cfg(not(any(unix, windows)))]
 /// # fn main() {}
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -564,9 +565,71 @@ mod imp {
     }
 }
 
-/// No notification descriptor yet where the backend has none (Windows):
-/// `pair` fails, so no value of these types ever exists.
-#[cfg(not(unix))]
+/// The receiver's readiness on Windows: a flag that posts a completion
+/// packet to the `Poll`'s port when set while registered
+/// (`sys/windows/channel.rs`).
+#[cfg(windows)]
+mod imp {
+    use std::io;
+
+    use crate::{sys, Interest, Registry, Token};
+
+    pub(super) struct Notifier(sys::Notify);
+
+    #[derive(Debug)]
+    pub(super) struct Source(sys::Notify);
+
+    pub(super) fn pair() -> io::Result<(Notifier, Source)> {
+        let (sender, receiver) = sys::notify_pair();
+        Ok((Notifier(sender), Source(receiver)))
+    }
+
+    impl Notifier {
+        pub(super) fn notify(&self) {
+            self.0.notify();
+        }
+    }
+
+    impl Source {
+        pub(super) fn drain(&self) -> io::Result<()> {
+            self.0.clear();
+            Ok(())
+        }
+
+        pub(super) fn register(
+            &mut self,
+            registry: &Registry,
+            token: Token,
+            interests: Interest,
+        ) -> io::Result<()> {
+            self.0.register(registry.selector(), token, interests)
+        }
+
+        pub(super) fn reregister(
+            &mut self,
+            registry: &Registry,
+            token: Token,
+            interests: Interest,
+        ) -> io::Result<()> {
+            self.0.reregister(registry.selector(), token, interests)
+        }
+
+        pub(super) fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
+            self.0.deregister(registry.selector())
+        }
+    }
+
+    impl Drop for Source {
+        fn drop(&mut self) {
+            // Packets still on their way report nothing.
+            self.0.close();
+        }
+    }
+}
+
+/// No notification where the backend has none: `pair` fails, so no value
+/// of these types ever exists.
+#[cfg(not(any(unix, windows)))]
 mod imp {
     use std::io;
 

@@ -37,10 +37,12 @@
 //! | Linux, Android | a timerfd (`CLOCK_MONOTONIC`); the kernel counts the expirations |
 //! | macOS, iOS, FreeBSD, NetBSD, OpenBSD, DragonFly | a private kqueue holding a one-shot `EVFILT_TIMER`, re-armed by each `read`; the expirations are counted against the monotonic clock |
 //! | other Unix systems | a helper thread per timer that writes to a pipe when a deadline passes |
-//! | Windows | not yet: [`Timer::new`] returns [`ErrorKind::Unsupported`] |
+//! | Windows | a threadpool timer (`CreateThreadpoolTimer`) whose callback posts a completion packet to the `Poll`'s port once the expiry is due; the expirations are counted against the monotonic clock. Its resolution is the system timer's (about 15.6 ms by default): late by up to that, never early |
 //!
-//! Each timer holds one descriptor (two, and a thread, on the fallback).
-//! Every implementation works with every selector, the poll(2) one included.
+//! On Unix each timer holds one descriptor (two, and a thread, on the
+//! fallback), and every implementation works with every selector, the
+//! poll(2) one included. Elsewhere [`Timer::new`] returns
+//! [`ErrorKind::Unsupported`].
 //!
 //! [`Poll`]: crate::Poll
 //! [`set_timeout`]: Timer::set_timeout
@@ -64,7 +66,7 @@ use crate::{event, Interest, Registry, Token};
 /// A periodic timer in a poll loop:
 ///
 /// ```
-/// # #[cfg(unix)]
+/// # #[cfg(any(unix, windows))]
 /// # fn main() -> std::io::Result<()> {
 /// use mio::timer::Timer;
 /// use mio::{Events, Interest, Poll, Token};
@@ -101,7 +103,7 @@ use crate::{event, Interest, Registry, Token};
 /// timer.cancel()?;
 /// # Ok(())
 /// # }
-/// # #[cfg(not(unix))]
+/// # #[cfg(not(any(unix, windows)))]
 /// # fn main() {}
 /// ```
 pub struct Timer {
@@ -114,7 +116,8 @@ impl Timer {
     /// # Errors
     ///
     /// What the OS reports when it runs out of descriptors (or, on the
-    /// fallback, threads); [`ErrorKind::Unsupported`] on Windows for now.
+    /// fallback, threads); [`ErrorKind::Unsupported`] where there is no
+    /// implementation (neither Unix nor Windows).
     ///
     /// [`ErrorKind::Unsupported`]: std::io::ErrorKind::Unsupported
     pub fn new() -> io::Result<Timer> {
@@ -129,7 +132,7 @@ impl Timer {
     /// read. A zero `after` expires at once.
     ///
     /// ```
-    /// # #[cfg(unix)]
+    /// # #[cfg(any(unix, windows))]
     /// # fn main() -> std::io::Result<()> {
     /// use mio::timer::Timer;
     /// use std::time::Duration;
@@ -140,7 +143,7 @@ impl Timer {
     /// assert_eq!(timer.read().unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
     /// # Ok(())
     /// # }
-    /// # #[cfg(not(unix))]
+    /// # #[cfg(not(any(unix, windows)))]
     /// # fn main() {}
     /// ```
     pub fn set_timeout(&self, after: Duration) -> io::Result<()> {
@@ -322,9 +325,62 @@ mod imp {
     }
 }
 
-/// No timer yet where the backend has none (Windows): `new` fails, so no
-/// value of this type ever exists.
-#[cfg(not(unix))]
+/// The Windows timer: a threadpool timer that posts a completion packet
+/// when the expiry is due (`sys/windows/timer.rs`).
+#[cfg(windows)]
+mod imp {
+    use std::io;
+    use std::time::Duration;
+
+    use crate::{sys, Interest, Registry, Token};
+
+    #[derive(Debug)]
+    pub(super) struct Inner(sys::Timer);
+
+    impl Inner {
+        pub(super) fn new() -> io::Result<Inner> {
+            Ok(Inner(sys::Timer::new()?))
+        }
+
+        pub(super) fn set(&self, first: Duration, interval: Option<Duration>) -> io::Result<()> {
+            self.0.set(first, interval)
+        }
+
+        pub(super) fn cancel(&self) -> io::Result<()> {
+            self.0.cancel()
+        }
+
+        pub(super) fn read(&self) -> io::Result<u64> {
+            self.0.read()
+        }
+
+        pub(super) fn register(
+            &mut self,
+            registry: &Registry,
+            token: Token,
+            interests: Interest,
+        ) -> io::Result<()> {
+            self.0.register(registry.selector(), token, interests)
+        }
+
+        pub(super) fn reregister(
+            &mut self,
+            registry: &Registry,
+            token: Token,
+            interests: Interest,
+        ) -> io::Result<()> {
+            self.0.reregister(registry.selector(), token, interests)
+        }
+
+        pub(super) fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
+            self.0.deregister(registry.selector())
+        }
+    }
+}
+
+/// No timer where the backend has none: `new` fails, so no value of this
+/// type ever exists.
+#[cfg(not(any(unix, windows)))]
 mod imp {
     use std::io;
     use std::time::Duration;

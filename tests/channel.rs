@@ -2,13 +2,17 @@
 //! per-sender order, capacity, disconnection both ways, and the readiness
 //! rules (an event per batch, none while empty).
 
-#![cfg(feature = "channel")]
+// WASI has no `mio::channel` (no threads, pipes or timer descriptors to build
+// it on).
+#![cfg(all(feature = "channel", not(target_os = "wasi")))]
 
-#[cfg(unix)]
+// Every test here is portable: they run on every Unix backend and on
+// Windows.
+#[cfg(any(unix, windows))]
 mod util;
 
-#[cfg(unix)]
-mod unix {
+#[cfg(any(unix, windows))]
+mod portable {
     use std::error::Error;
     use std::io::ErrorKind;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -237,6 +241,47 @@ mod unix {
     }
 
     #[test]
+    fn registration_rules() {
+        let (poll, _events, _sender, mut receiver) = setup::<u8>(4);
+        let err = poll
+            .registry()
+            .register(&mut receiver, RX, Interest::READABLE)
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::AlreadyExists);
+        poll.registry().deregister(&mut receiver).unwrap();
+        let err = poll.registry().deregister(&mut receiver).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound);
+        let err = poll
+            .registry()
+            .reregister(&mut receiver, RX, Interest::READABLE)
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn messages_sent_before_registering_are_reported() {
+        let mut poll = Poll::new().unwrap();
+        let mut events = Events::with_capacity(8);
+        let (sender, mut receiver) = channel::<u8>(4).unwrap();
+        sender.try_send(1).unwrap();
+        poll.registry()
+            .register(&mut receiver, RX, Interest::READABLE)
+            .unwrap();
+        expect_token(&mut poll, &mut events, RX);
+        assert_eq!(receiver.try_recv(), Ok(1));
+    }
+
+    #[test]
+    fn dropping_the_poll_with_an_event_on_its_way() {
+        let (poll, _events, sender, receiver) = setup::<u8>(4);
+        sender.try_send(1).unwrap();
+        drop(poll);
+        assert_eq!(receiver.try_recv(), Ok(1));
+        sender.try_send(2).unwrap();
+        assert_eq!(receiver.try_recv(), Ok(2));
+    }
+
+    #[test]
     fn many_short_bursts_never_lose_a_wake_up() {
         // One message at a time, the receiver polling with no slack: any
         // lost notification shows as a poll that times out.
@@ -311,9 +356,9 @@ mod unix {
     }
 }
 
-#[cfg(not(unix))]
+#[cfg(not(any(unix, windows)))]
 #[test]
-fn channels_are_unsupported_here_for_now() {
+fn channels_are_unsupported_here() {
     let err = mio::channel::channel::<u8>(1).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::Unsupported);
 }

@@ -2,13 +2,17 @@
 //! cancel, re-arm, re-register. Lower bounds on time only: a loaded machine
 //! may make anything late, nothing may make a timer early.
 
-#![cfg(feature = "timer")]
+// WASI has no `mio::timer` (no threads, pipes or timer descriptors to build
+// it on).
+#![cfg(all(feature = "timer", not(target_os = "wasi")))]
 
-#[cfg(unix)]
+// Every test here is portable: they run on every Unix backend and on
+// Windows.
+#[cfg(any(unix, windows))]
 mod util;
 
-#[cfg(unix)]
-mod unix {
+#[cfg(any(unix, windows))]
+mod portable {
     use std::io::ErrorKind;
     use std::thread;
     use std::time::{Duration, Instant};
@@ -244,6 +248,56 @@ mod unix {
     }
 
     #[test]
+    fn registration_rules() {
+        let (poll, _events, mut timer) = setup();
+        let err = poll
+            .registry()
+            .register(&mut timer, TIMER, Interest::READABLE)
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::AlreadyExists);
+        poll.registry().deregister(&mut timer).unwrap();
+        let err = poll.registry().deregister(&mut timer).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound);
+        let err = poll
+            .registry()
+            .reregister(&mut timer, TIMER, Interest::READABLE)
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn a_due_timer_registered_late_is_reported() {
+        let mut poll = Poll::new().unwrap();
+        let mut events = Events::with_capacity(8);
+        let mut timer = Timer::new().unwrap();
+        timer.set_timeout(Duration::ZERO).unwrap();
+        thread::sleep(5 * MS);
+        poll.registry()
+            .register(&mut timer, TIMER, Interest::READABLE)
+            .unwrap();
+        assert_eq!(wait_expirations(&mut poll, &mut events, &timer), 1);
+    }
+
+    #[test]
+    fn dropping_the_poll_or_the_timer_with_events_on_their_way() {
+        let (poll, _events, timer) = setup();
+        timer.set_timeout(Duration::ZERO).unwrap();
+        thread::sleep(5 * MS);
+        drop(poll);
+        // The timer still counts without its `Poll`.
+        assert_eq!(timer.read().unwrap(), 1);
+        timer.set_interval(MS).unwrap();
+        thread::sleep(5 * MS);
+        drop(timer);
+
+        let (mut poll, mut events, timer) = setup();
+        timer.set_interval(MS).unwrap();
+        thread::sleep(5 * MS);
+        drop(timer);
+        expect_no_event_for(&mut poll, &mut events, TIMER, "timer dropped");
+    }
+
+    #[test]
     fn many_timers_each_fire_once_at_their_time() {
         let mut poll = Poll::new().unwrap();
         let mut events = Events::with_capacity(8);
@@ -291,9 +345,9 @@ mod unix {
     }
 }
 
-#[cfg(not(unix))]
+#[cfg(not(any(unix, windows)))]
 #[test]
-fn timers_are_unsupported_here_for_now() {
+fn timers_are_unsupported_here() {
     let err = mio::timer::Timer::new().unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::Unsupported);
 }

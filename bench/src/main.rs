@@ -1,6 +1,8 @@
 //! `mio-bench`: this crate side by side with upstream mio 1.2.5, the
-//! `polling` crate and a raw `libc` epoll loop, on five workloads (one
-//! module each: [`pingpong`], [`fanin`], [`waker`], [`churn`], [`idle`]).
+//! `polling` crate and a raw `libc` epoll loop, on six workloads (one
+//! module each: [`pingpong`], [`fanin`], [`waker`], [`churn`], [`idle`],
+//! [`channel`]; the last compares `mio::channel` with `std::sync::mpsc`
+//! plus each other implementation's wake-up).
 //!
 //! Every workload runs each implementation on the very same descriptors,
 //! interleaved in short slices (A B C D, B C D A, ...; `--slices` passes
@@ -19,12 +21,14 @@
 //! mio-bench fanin-writer ADDR N        (internal: fan-in's child process)
 //! ```
 //!
-//! `LIST` is a comma-separated subset of `pingpong,fanin,waker,churn,idle`;
+//! `LIST` is a comma-separated subset of
+//! `pingpong,fanin,waker,churn,idle,channel`;
 //! `IMPL` is one of `ours,upstream,polling,epoll`. `profile` runs exactly
 //! `OPS` operations (round trips, or fan-in batches of N events) of one
 //! implementation, for `strace -c` and callgrind (scripts/bench-profile.sh);
 //! `churn` (OPS connections) is there too, as an extra.
 
+mod channel;
 mod churn;
 mod fanin;
 mod fixture;
@@ -41,7 +45,7 @@ use std::time::Duration;
 use harness::{schedule, watchdog, Better, Budget, Impl, Measurement, Metric};
 
 /// The workloads, in report order.
-const WORKLOADS: [&str; 5] = ["pingpong", "fanin", "waker", "churn", "idle"];
+const WORKLOADS: [&str; 6] = ["pingpong", "fanin", "waker", "churn", "idle", "channel"];
 
 /// What to run, from the command line.
 struct Config {
@@ -154,7 +158,7 @@ impl Config {
     }
 }
 
-const USAGE: &str = "usage: mio-bench [--quick] [--rounds N] [--slices N] [--time-ms MS] [--only pingpong,fanin,waker,churn,idle]
+const USAGE: &str = "usage: mio-bench [--quick] [--rounds N] [--slices N] [--time-ms MS] [--only pingpong,fanin,waker,churn,idle,channel]
                  [--fanin-sizes 1000,10000] [--idle-fds 19000] [--waker-unpinned]
                  [--csv PATH] [--md PATH]
        mio-bench profile pingpong|fanin|churn IMPL OPS [--conns N]     (IMPL: ours, upstream, polling, epoll)";
@@ -482,6 +486,26 @@ fn bench(cfg: &Config) -> io::Result<()> {
             progress(&m);
             metrics.push(m);
         }
+    }
+
+    if cfg.wants("channel") {
+        let mut m = Metric::new(
+            "channel".into(),
+            "channel (ours: mio::channel; others: std mpsc + their wake-up)".into(),
+            "messages/s",
+            Better::Higher,
+            r,
+        );
+        let budget = cfg.budget(2_000_000_000);
+        rounds(
+            cfg,
+            "channel",
+            |imp, w| channel::run(imp, warm(budget, w)),
+            |imp, round, v| m.set(imp, round, rate(&v)),
+        )?;
+        m.load.1 = harness::loadavg();
+        progress(&m);
+        metrics.push(m);
     }
 
     let table = report::markdown(&metrics, cfg.rounds, cfg.slices, cfg.time, cfg.quick);

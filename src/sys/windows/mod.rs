@@ -8,6 +8,8 @@
 //!   are re-armed when the user's I/O returns `WouldBlock`
 //!   (`io_source.rs`), which makes them edge-triggered like epoll;
 //! * `Waker` posts a packet to the port (`waker.rs`);
+//! * the `timer` and `channel` sources post packets too, through a
+//!   readiness flag with a registration (`channel.rs`, `timer.rs`);
 //! * named pipes run overlapped reads and writes into internal buffers,
 //!   whose completions are the events (`named_pipe.rs`).
 //!
@@ -37,4 +39,15 @@ cfg_net! {
 
 cfg_os_ext! {
     pub(crate) mod named_pipe;
+}
+
+// Readiness by posted packets, for the timer and the channel receiver.
+#[cfg(any(feature = "timer", feature = "channel"))]
+mod channel;
+#[cfg(feature = "channel")]
+pub(crate) use self::channel::{notify_pair, Notify};
+
+cfg_timer! {
+    mod timer;
+    pub(crate) use self::timer::Timer;
 }

@@ -6,11 +6,13 @@
 //! * `Waker`: a packet posted with PostQueuedCompletionStatus (`waker.rs`).
 //! * Named pipes: their overlapped reads, writes and connects
 //!   (`named_pipe.rs`).
+//! * Timers and channel receivers: packets posted by their readiness flag
+//!   (`channel.rs`).
 //!
 //! `select` dequeues packets with GetQueuedCompletionStatusEx straight into
 //! the caller's `Events` buffer and rewrites each entry in place into an
 //! event (token + readiness flags), dropping those that carry nothing for
-//! the user. Each packet's completion key says which of the three produced
+//! the user. Each packet's completion key says which of these produced
 //! it, and its `lpOverlapped` finds the state it belongs to.
 //!
 //! Every operation in flight holds a strong reference to its state (an
@@ -40,6 +42,9 @@ pub(crate) const KEY_WAKER: usize = 2;
 /// Completion key of named pipe handles.
 #[allow(dead_code)] // without `os-ext`
 pub(crate) const KEY_PIPE: usize = 3;
+/// Completion key of packets posted for the timer and channel sources.
+#[cfg(any(feature = "timer", feature = "channel"))]
+pub(crate) const KEY_NOTIFY: usize = 4;
 
 /// How many sockets share one AFD handle.
 const SOCKETS_PER_AFD: usize = 32;
@@ -274,6 +279,13 @@ impl SelectorInner {
                 // `lpOverlapped` is one of a pipe's operation blocks, with a
                 // reference given up when the operation started.
                 unsafe { super::named_pipe::complete(self, entry.overlapped, draining) }
+            }
+            #[cfg(any(feature = "timer", feature = "channel"))]
+            KEY_NOTIFY => {
+                self.in_flight.fetch_sub(1, Ordering::AcqRel);
+                // SAFETY: packets with this key are posted only by
+                // `Notify::post`, with a reference it gave up.
+                unsafe { super::channel::complete(self, entry.overlapped, draining) }
             }
             _ => None,
         };
