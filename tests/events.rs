@@ -519,6 +519,7 @@ mod closed {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "Miri cannot ioctl(FIONBIO) a socketpair")]
     fn socket_peer_shutdown_write_is_read_closed() {
         let mut poll = Poll::new().unwrap();
         let mut events = Events::with_capacity(8);
@@ -544,6 +545,7 @@ mod closed {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "Miri cannot ioctl(FIONBIO) a socketpair")]
     fn socket_peer_dropped_is_read_and_write_closed() {
         let mut poll = Poll::new().unwrap();
         let mut events = Events::with_capacity(8);
@@ -570,6 +572,7 @@ mod closed {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "Miri cannot ioctl(FIONBIO) a socketpair")]
     fn socket_local_shutdown_write_is_write_closed() {
         let mut poll = Poll::new().unwrap();
         let mut events = Events::with_capacity(8);
@@ -591,6 +594,7 @@ mod closed {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "Miri cannot ioctl(FIONBIO) a socketpair")]
     fn socket_data_then_peer_shutdown() {
         let mut poll = Poll::new().unwrap();
         let mut events = Events::with_capacity(8);
@@ -610,6 +614,7 @@ mod closed {
 
     #[cfg(any(target_os = "linux", target_os = "android"))]
     #[test]
+    #[cfg_attr(miri, ignore = "Miri has no TCP listener and no EPOLLPRI")]
     fn priority_data_on_a_tcp_socket() {
         use std::net::{TcpListener, TcpStream};
         let mut poll = Poll::new().unwrap();
