@@ -20,20 +20,28 @@
 #
 # Windows (--target x86_64-pc-windows-gnu)
 #   `eval "$(scripts/wine-env.sh)"` installs mingw-w64 and wine 8 and sets the
-#   linker; the workspace is $work/<mode>-<target> (log <mode>-<target>.log,
-#   one log per binary in <mode>-<target>/logs/). With --mio upstream, mio is
-#   pinned to 1.2.5 (`cargo update -p mio --precise 1.2.5`; Tokio's lock has
-#   1.2.4), the release this crate is compared with on Windows.
+#   linker, with a wine prefix of the suite's own ($work/wine-prefix, its
+#   wineserver kept up for the run and stopped at the end). The workspace is
+#   $work/<mode>-<target> (log <mode>-<target>.log, one log per binary in
+#   <mode>-<target>/logs/). With --mio upstream, mio is pinned to 1.2.5
+#   (`cargo update -p mio --precise 1.2.5` in that workspace: Tokio's lock
+#   has 1.2.4, and nothing else in the lock moves), the release this crate
+#   is compared with on Windows; Linux upstream runs keep 1.2.4.
 #   `cargo test --no-run --features full --target ...` builds the test
 #   binaries, then each runs as `timeout SECS wine BIN` from tokio/ (as cargo
-#   would run it). A binary that times out or dies without libtest's summary
-#   is reported as TIMEOUT/CRASH, its unfinished tests counted as failed and
-#   named. Per-test outcomes go to <mode>-<target>.results ("binary test
+#   would run it); a run cut short by "wine client error" is run once more.
+#   A binary that times out or dies without libtest's summary is reported as
+#   TIMEOUT/CRASH, its unfinished tests (from `BIN --list`) counted as failed
+#   and named. Per-test outcomes go to <mode>-<target>.results ("binary test
 #   ok|FAILED|ignored|UNFINISHED"); a local run with an upstream .results
-#   beside it lists every test that passed with upstream and not here.
+#   beside it lists every test that passed with upstream and not here, and
+#   fails if there is one. Tests in $wine_known_failures (below) fail under
+#   wine with upstream mio too: reported, not fatal, skipped with --ci.
 #   Test files run (the Unix-only ones, which compile to nothing on Windows,
-#   are left out: uds_*, signal_*, io_async_fd, net_unix_pipe, net_quickack,
-#   process_{arg0,change_of_runtime,issue_*,kill_on_drop}, ...):
+#   are left out: uds_*, signal_*, io_async_fd, io_poll_aio, net_unix_pipe,
+#   net_quickack, rt_blocking_thread_exhaust, process_{arg0,
+#   change_of_runtime,issue_*,kill_on_drop}; so are files that never reach
+#   mio: sync_*, fs_*, io_* over memory, macros_*):
 #     full: tcp_* (11 files), udp, net_bind_resource, net_lookup_host,
 #           net_named_pipe, net_panic, process_smoke, process_kill_after_wait,
 #           process_raw_handle, rt_basic, rt_busy_tick, rt_common,
@@ -42,12 +50,17 @@
 #           rt_threaded, rt_time_start_paused, rt_worker_index, io_driver,
 #           io_driver_drop, io_copy_bidirectional, buffered, task_blocking,
 #           time_rt, time_sleep, time_timeout (the runtime parks in mio's
-#           Poll::poll with the timer's timeout)
+#           Poll::poll with the timer's timeout): 41 binaries, 450 tests
 #     --ci: tcp_accept, tcp_connect, tcp_echo, tcp_shutdown, tcp_stream, udp,
 #           net_named_pipe, process_smoke, process_kill_after_wait,
 #           process_raw_handle, rt_common, rt_threaded, io_driver,
-#           io_driver_drop
-#   Time here (2 shared cores, nice -n 5): TIMINGS
+#           io_driver_drop: 14 binaries, 232 tests
+#   Time here (2 cores shared with other work, nice -n 5):
+#     first build of either workspace 4-5 min (241 s upstream, 289 s local);
+#     after a change to this crate ~1.5-2 min (73-107 s).
+#     full run: upstream 95-130 s; local 380-395 s, 300 s of it the udp
+#     binary hanging until --timeout (see $wine_known_failures).
+#     --ci run: 55-70 s (rt_threaded alone 30-50 s).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -72,7 +85,20 @@ case "$target" in
 esac
 if [ -n "$target" ]; then
     t_start=$(date +%s)
+    # A wine prefix of the suite's own, so that no other wine user of this
+    # machine (a `wineserver -k`, a prefix being set up) can pull the server
+    # out from under a test; its server is kept running for the whole run
+    # and stopped at the end.
+    mkdir -p "$work"
+    export WINEPREFIX="$work/wine-prefix"
     eval "$("$root/scripts/wine-env.sh")"
+    if ! wineserver -p 2>/dev/null; then
+        # A server for this prefix is running already: wineboot's, which
+        # exits a few seconds after it, or one an interrupted run left.
+        timeout 20 wineserver -w || true
+        wineserver -p 2>/dev/null || true
+    fi
+    trap 'wineserver -k 2>/dev/null || true' EXIT
 fi
 
 # "name ok|FAILED|ignored" for each test libtest reported in log $1.
@@ -81,10 +107,28 @@ outcomes() {
         | sed 's/ - should panic / /' | sort -u
 }
 
+# Tests that fail under wine with upstream mio 1.2.5 as well, because wine
+# differs from Windows: "binary test". Their failures are reported and
+# counted but do not fail the run; --ci skips them.
+#   udp send_to_recv_closed_returns_err: on Windows recv() on a connected UDP
+#     socket returns WSAECONNRESET after an ICMP port unreachable; wine 8
+#     never returns that error from recv (its server reads SO_ERROR itself and
+#     only completes an AFD poll in flight at that moment with
+#     AFD_POLL_CONNECT_FAIL). Upstream: the test's 5 s timeout fires. This
+#     crate keeps an AFD poll in flight between Poll::poll calls, so it does
+#     get that CONNECT_FAIL edge (read_closed, which Tokio keeps for good)
+#     while recv keeps returning WouldBlock, and Tokio's recv loops without
+#     yielding: the binary hangs until --timeout. Upstream does the same when
+#     another thread is in Poll::poll at that moment.
+wine_known_failures='udp send_to_recv_closed_returns_err'
+
 # Builds and runs the Windows test binaries under wine, from the workspace
-# (the current directory). Returns non-zero if any test failed or hung.
+# (the current directory). Returns non-zero if a test failed or hung that is
+# not in $wine_known_failures, or (local mode) if a test that passed in the
+# last upstream run did not pass here.
 windows_suite() {
-    local tests name exe list rc t0 t1 res res_line p f i extra unfinished t
+    local tests name exe list rc t0 t1 b0 b1 res res_line p f i extra unfinished t
+    local skip tries unexpected
     if [ "$ci" = 1 ]; then
         tests="tcp_accept tcp_connect tcp_echo tcp_shutdown tcp_stream udp
             net_named_pipe process_smoke process_kill_after_wait process_raw_handle
@@ -127,18 +171,33 @@ windows_suite() {
     cd tokio
     while read -r name exe; do
         bins=$((bins + 1))
-        list=$(timeout 120 wine "$exe" --list --format terse </dev/null 2>/dev/null \
+        skip=()
+        if [ "$ci" = 1 ]; then
+            for t in $(awk -v b="$name" '$1 == b { print $2 }' <<<"$wine_known_failures"); do
+                skip+=(--skip "$t" --exact)
+            done
+        fi
+        list=$(timeout 120 wine "$exe" --list --format terse ${skip[@]+"${skip[@]}"} </dev/null 2>/dev/null \
             | sed -n 's/: test$//p' | tr -d '\r' || true)
         res="$logs/$name.log"
-        local b0 b1
-        b0=$(date +%s)
-        set +e
-        timeout -k 10 "$timeout_secs" wine "$exe" </dev/null >"$res" 2>&1
-        rc=$?
-        set -e
-        b1=$(date +%s)
-        sed -i 's/\r$//' "$res"
-        { echo "=== $name ($exe) rc=$rc $((b1 - b0))s"; cat "$res"; } >>"$log"
+        extra=""
+        for tries in 1 2; do
+            b0=$(date +%s)
+            set +e
+            timeout -k 10 "$timeout_secs" wine "$exe" ${skip[@]+"${skip[@]}"} </dev/null >"$res" 2>&1
+            rc=$?
+            set -e
+            b1=$(date +%s)
+            sed -i 's/\r$//' "$res"
+            { echo "=== $name ($exe) rc=$rc $((b1 - b0))s"; cat "$res"; } >>"$log"
+            # The wine server went away under the process: not the test's
+            # doing, run it once more.
+            if [ "$tries" = 1 ] && grep -q '^wine client error' "$res"; then
+                extra="  (rerun: wine client error)"
+                continue
+            fi
+            break
+        done
         # Per-test outcomes, and the tests that never reported one.
         outcomes "$res" | awk -v b="$name" '{ print b, $0 }' >>"$results"
         unfinished=$(comm -23 <(printf '%s\n' "$list" | sed '/^$/d' | sort -u) \
@@ -148,23 +207,27 @@ windows_suite() {
             p=$(echo "$res_line" | sed -E 's/.* ([0-9]+) passed.*/\1/')
             f=$(echo "$res_line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
             i=$(echo "$res_line" | sed -E 's/.* ([0-9]+) ignored.*/\1/')
-            extra=""
         else
             # No summary: it hung (killed by timeout) or died.
             p=$(grep -cE '^test .* \.\.\. ok' "$res" || true)
             i=$(grep -cE '^test .* \.\.\. ignored' "$res" || true)
             f=$(( $(grep -cE '^test .* \.\.\. FAILED' "$res" || true) + $(echo "$unfinished" | sed '/^$/d' | wc -l) ))
-            if [ "$f" = 0 ]; then f=1; fi
+            if [ "$f" = 0 ]; then
+                f=1
+                echo "$name (binary) UNFINISHED" >>"$results"
+            fi
             if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-                extra="TIMEOUT after ${timeout_secs}s"
+                extra="$extra  TIMEOUT after ${timeout_secs}s"
             else
-                extra="CRASH rc=$rc"
+                extra="$extra  CRASH rc=$rc"
             fi
             extra="$extra; unfinished: $(echo $unfinished)"
         fi
-        if [ "$rc" != 0 ] || [ "$f" != 0 ]; then failed=1; fi
+        unexpected=$(awk -v b="$name" '$1 == b && ($3 == "FAILED" || $3 == "UNFINISHED") { print $1, $2 }' "$results" \
+            | grep -vxF -f <(printf '%s\n' "$wine_known_failures") || true)
+        if [ -n "$unexpected" ] || { [ "$rc" != 0 ] && [ "$f" = 0 ]; }; then failed=1; fi
         printf "%-40s passed %4d failed %3d ignored %3d %5ss%s\n" \
-            "$name" "$p" "$f" "$i" "$((b1 - b0))" "${extra:+  $extra}"
+            "$name" "$p" "$f" "$i" "$((b1 - b0))" "$extra"
         tp=$((tp + p)); tf=$((tf + f)); ti=$((ti + i))
     done < <(jq -r 'select(.reason == "compiler-artifact" and .executable != null
                 and .profile.test and (.target.kind | index("test")))
@@ -174,19 +237,27 @@ windows_suite() {
     printf "TOTAL (%s, %s, %d binaries) passed %d failed %d ignored %d\n" \
         "$mode" "$target" "$bins" "$tp" "$tf" "$ti"
     echo "run: $((t1 - t0))s; whole script: $((t1 - t_start))s"
-    grep -E ' (FAILED|UNFINISHED)$' "$results" | sed 's/^/  /' | head -n 50 || true
+    awk '$3 == "FAILED" || $3 == "UNFINISHED"' "$results" | while read -r name t outcome; do
+        if grep -qxF "$name $t" <<<"$wine_known_failures"; then
+            echo "  $name $t $outcome (fails under wine with upstream mio too)"
+        else
+            echo "  $name $t $outcome"
+        fi
+    done | head -n 50
 
     local base="$work/upstream-$target.results"
     if [ "$mode" = local ] && [ -f "$base" ]; then
         local missing
-        missing=$(comm -23 <(awk '$3 == "ok" { print $1, $2 }' "$base" | sort -u) \
+        missing=$(comm -23 \
+            <(awk -v bins="$(echo $tests)" 'BEGIN { n = split(bins, b, " "); for (k = 1; k <= n; k++) run[b[k]] = 1 }
+                  $3 == "ok" && ($1 in run) { print $1, $2 }' "$base" | sort -u) \
             <(awk '$3 == "ok" { print $1, $2 }' "$results" | sort -u))
         if [ -n "$missing" ]; then
-            echo "== passed with upstream mio, not with this crate:"
+            echo "== passed with upstream mio ($base), not with this crate:"
             echo "$missing" | sed 's/^/  /'
             failed=1
         else
-            echo "== every test that passed with upstream mio passed here"
+            echo "== every test that passed with upstream mio ($base) passed here"
         fi
     fi
     return $failed

@@ -472,3 +472,39 @@ fn debug_and_raw_handle() {
     let text = format!("{server:?}");
     assert!(text.contains("NamedPipe"), "{text}");
 }
+
+/// A client that connects and closes at once, before the server asks
+/// again: `connect` reports the pipe connected (Windows answers
+/// `ERROR_NO_DATA`), not an error, and reading gives end-of-file. Tokio's
+/// `NamedPipeServer::connect` relies on this.
+#[test]
+fn connect_after_the_client_came_and_went_is_ok_then_end_of_file() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let name = pipe_name();
+    let mut server = NamedPipe::new(&name).unwrap();
+    poll.registry()
+        .register(&mut server, SERVER, Interest::READABLE | Interest::WRITABLE)
+        .unwrap();
+    let err = server.connect().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::WouldBlock, "{err:?}");
+    drop(open_client(&name));
+    await_connected(&mut poll, &mut events, &server);
+    server
+        .connect()
+        .expect("connect again after the client left");
+
+    let deadline = Instant::now() + WAIT;
+    let mut buf = [0; 16];
+    loop {
+        match (&server).read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => panic!("read {n} bytes from a client that sent none"),
+            Err(err) if err.kind() == ErrorKind::WouldBlock => {
+                assert!(Instant::now() < deadline, "no end-of-file");
+                poll_once(&mut poll, &mut events, Some(WAIT / 10));
+            }
+            Err(err) => panic!("read: {err}"),
+        }
+    }
+}

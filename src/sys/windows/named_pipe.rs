@@ -33,9 +33,9 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::{fmt, io};
 
 use windows_sys::Win32::Foundation::{
-    GetLastError, ERROR_BROKEN_PIPE, ERROR_IO_PENDING, ERROR_MORE_DATA, ERROR_OPERATION_ABORTED,
-    ERROR_PIPE_CONNECTED, ERROR_PIPE_LISTENING, ERROR_PIPE_NOT_CONNECTED, HANDLE,
-    INVALID_HANDLE_VALUE,
+    GetLastError, ERROR_BROKEN_PIPE, ERROR_IO_PENDING, ERROR_MORE_DATA, ERROR_NO_DATA,
+    ERROR_OPERATION_ABORTED, ERROR_PIPE_CONNECTED, ERROR_PIPE_LISTENING, ERROR_PIPE_NOT_CONNECTED,
+    HANDLE, INVALID_HANDLE_VALUE,
 };
 use windows_sys::Win32::Storage::FileSystem::{
     ReadFile, SetFileCompletionNotificationModes, WriteFile, FILE_FLAG_FIRST_PIPE_INSTANCE,
@@ -221,8 +221,11 @@ impl NamedPipe {
             return Err(io::ErrorKind::WouldBlock.into());
         }
         shared.abandon(&selector);
-        if code == ERROR_PIPE_CONNECTED {
-            // A client connected before we asked: no packet is queued.
+        // ERROR_PIPE_CONNECTED: a client connected before we asked.
+        // ERROR_NO_DATA: a client connected and has already closed its end.
+        // Either way the pipe went through a connection (no packet is
+        // queued); what the client left is read next, then end-of-file.
+        if code == ERROR_PIPE_CONNECTED || code == ERROR_NO_DATA {
             shared.connected(&selector, &mut state);
             Ok(())
         } else {
