@@ -102,19 +102,19 @@ impl<T> Deref for IoSource<T> {
 /// The OS handle of a source, in the form its platform's
 /// `sys::IoSourceState` takes: a file descriptor on Unix, a socket on
 /// Windows.
-#[cfg(unix)]
-type RawSource = std::os::unix::io::RawFd;
+#[cfg(any(unix, target_os = "wasi"))]
+type RawSource = std::os::fd::RawFd;
 #[cfg(windows)]
 type RawSource = std::os::windows::io::RawSocket;
 
 /// What the `Source` impl below needs of the wrapped object.
-#[cfg(any(unix, windows))]
+#[cfg(any(unix, windows, target_os = "wasi"))]
 pub(crate) trait AsRawSource {
     fn as_raw_source(&self) -> RawSource;
 }
 
-#[cfg(unix)]
-impl<T: std::os::unix::io::AsRawFd> AsRawSource for T {
+#[cfg(any(unix, target_os = "wasi"))]
+impl<T: std::os::fd::AsRawFd> AsRawSource for T {
     fn as_raw_source(&self) -> RawSource {
         self.as_raw_fd()
     }
@@ -127,7 +127,7 @@ impl<T: std::os::windows::io::AsRawSocket> AsRawSource for T {
     }
 }
 
-#[cfg(any(unix, windows))]
+#[cfg(any(unix, windows, target_os = "wasi"))]
 impl<T: AsRawSource> event::Source for IoSource<T> {
     fn register(
         &mut self,
@@ -239,35 +239,35 @@ macro_rules! impl_source_and_fd_traits {
             }
         }
 
-        #[cfg(unix)]
-        impl ::std::os::unix::io::AsRawFd for $ty {
-            fn as_raw_fd(&self) -> ::std::os::unix::io::RawFd {
-                ::std::os::unix::io::AsRawFd::as_raw_fd(&*self.inner)
+        #[cfg(any(unix, target_os = "wasi"))]
+        impl ::std::os::fd::AsRawFd for $ty {
+            fn as_raw_fd(&self) -> ::std::os::fd::RawFd {
+                ::std::os::fd::AsRawFd::as_raw_fd(&*self.inner)
             }
         }
 
-        #[cfg(unix)]
-        impl ::std::os::unix::io::AsFd for $ty {
-            fn as_fd(&self) -> ::std::os::unix::io::BorrowedFd<'_> {
-                ::std::os::unix::io::AsFd::as_fd(&*self.inner)
+        #[cfg(any(unix, target_os = "wasi"))]
+        impl ::std::os::fd::AsFd for $ty {
+            fn as_fd(&self) -> ::std::os::fd::BorrowedFd<'_> {
+                ::std::os::fd::AsFd::as_fd(&*self.inner)
             }
         }
 
-        #[cfg(unix)]
-        impl ::std::os::unix::io::IntoRawFd for $ty {
-            fn into_raw_fd(self) -> ::std::os::unix::io::RawFd {
-                ::std::os::unix::io::IntoRawFd::into_raw_fd(self.inner.into_inner())
+        #[cfg(any(unix, target_os = "wasi"))]
+        impl ::std::os::fd::IntoRawFd for $ty {
+            fn into_raw_fd(self) -> ::std::os::fd::RawFd {
+                ::std::os::fd::IntoRawFd::into_raw_fd(self.inner.into_inner())
             }
         }
 
-        #[cfg(unix)]
-        impl ::std::os::unix::io::FromRawFd for $ty {
+        #[cfg(any(unix, target_os = "wasi"))]
+        impl ::std::os::fd::FromRawFd for $ty {
             /// Takes ownership of `fd`, which must be open, of the kind this
             /// type wraps, and owned by nothing else. Its blocking mode is
             /// left as is: it should be non-blocking.
-            unsafe fn from_raw_fd(fd: ::std::os::unix::io::RawFd) -> $ty {
+            unsafe fn from_raw_fd(fd: ::std::os::fd::RawFd) -> $ty {
                 <$ty>::from(
-                    <::std::os::unix::io::OwnedFd as ::std::os::unix::io::FromRawFd>::from_raw_fd(
+                    <::std::os::fd::OwnedFd as ::std::os::fd::FromRawFd>::from_raw_fd(
                         fd,
                     ),
                 )
@@ -275,18 +275,18 @@ macro_rules! impl_source_and_fd_traits {
         }
 
         /// Takes over the descriptor; its blocking mode is left as is.
-        #[cfg(unix)]
-        impl From<::std::os::unix::io::OwnedFd> for $ty {
-            fn from(fd: ::std::os::unix::io::OwnedFd) -> $ty {
+        #[cfg(any(unix, target_os = "wasi"))]
+        impl From<::std::os::fd::OwnedFd> for $ty {
+            fn from(fd: ::std::os::fd::OwnedFd) -> $ty {
                 Self {
                     inner: $crate::io_source::IoSource::new(<$std>::from(fd)),
                 }
             }
         }
 
-        #[cfg(unix)]
-        impl From<$ty> for ::std::os::unix::io::OwnedFd {
-            fn from(io: $ty) -> ::std::os::unix::io::OwnedFd {
+        #[cfg(any(unix, target_os = "wasi"))]
+        impl From<$ty> for ::std::os::fd::OwnedFd {
+            fn from(io: $ty) -> ::std::os::fd::OwnedFd {
                 io.inner.into_inner().into()
             }
         }

@@ -71,6 +71,7 @@ mod interest;
 mod poll;
 mod sys;
 mod token;
+#[cfg(not(all(target_os = "wasi", target_env = "p1")))]
 mod waker;
 
 pub mod event;
@@ -94,6 +95,10 @@ cfg_os_ext! {
     pub mod windows;
 }
 
+// Timers, signals and channels need a helper thread, timerfd/kqueue, or a
+// pipe/eventfd to notify the poller: WASI has none of them, so these
+// features compile to nothing there.
+#[cfg(not(target_os = "wasi"))]
 cfg_timer! {
     pub mod timer;
 }
@@ -103,6 +108,7 @@ cfg_signal! {
     pub mod signal;
 }
 
+#[cfg(not(target_os = "wasi"))]
 cfg_channel! {
     pub mod channel;
 }
@@ -115,6 +121,9 @@ pub use event::Events;
 pub use interest::Interest;
 pub use poll::{Poll, Registry};
 pub use token::Token;
+// WASI preview 1 has no Waker, as in mio 1.x: its single thread can only
+// wake itself, and nothing in `poll_oneoff` could carry the wake.
+#[cfg(not(all(target_os = "wasi", target_env = "p1")))]
 pub use waker::Waker;
 
 pub mod features {
@@ -129,6 +138,12 @@ pub mod features {
     //! | `signal` | no | [`signal::Signals`](crate::signal::Signals), Unix signals as an event source (Unix only). Implies `os-poll`. Beyond mio 1.x. |
     //! | `channel` | no | [`channel::channel`](crate::channel::channel), a bounded MPSC channel whose receiver is an event source. Implies `os-poll`. Beyond mio 1.x. |
     //! | `log` | yes | trace records (target `mio`) through the `log` crate when sources are registered, re-registered and deregistered. |
+    //!
+    //! On WASI, `timer`, `signal` and `channel` compile to nothing (WASI
+    //! has no threads, pipes or signals to build them on), and `os-ext`
+    //! adds nothing. WASI preview 1 has no [`Waker`], no `UdpSocket`, and
+    //! no `TcpListener::bind`/`TcpStream::connect`: its sockets come from
+    //! the runtime, through `from_std`.
     //!
     //! A typical user enables `os-poll` and `net`:
     //!

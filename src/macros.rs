@@ -23,6 +23,7 @@ macro_rules! cfg_not_os_poll {
 }
 
 /// OS extensions (`os-ext`).
+#[allow(unused_macros)] // unused on WASI
 macro_rules! cfg_os_ext {
     ($($item:item)*) => {
         $(
@@ -67,6 +68,7 @@ macro_rules! cfg_io_source {
 }
 
 /// Timers (`timer`).
+#[allow(unused_macros)] // unused on WASI
 macro_rules! cfg_timer {
     ($($item:item)*) => {
         $(
@@ -90,6 +92,7 @@ macro_rules! cfg_signal {
 }
 
 /// Channels (`channel`).
+#[allow(unused_macros)] // unused on WASI
 macro_rules! cfg_channel {
     ($($item:item)*) => {
         $(

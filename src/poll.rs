@@ -224,7 +224,11 @@ impl Registry {
     }
 
     /// The OS poller behind this registry; the sources' `Source` impls talk
-    /// to it.
+    /// to it. (None on WASI preview 1 without `net`: it has no `Waker`.)
+    #[cfg_attr(
+        all(target_os = "wasi", target_env = "p1", not(feature = "net")),
+        allow(dead_code)
+    )]
     pub(crate) fn selector(&self) -> &sys::Selector {
         &self.selector
     }

@@ -1,13 +1,21 @@
 //! `mio::net::TcpStream`: connecting, reading and writing, closing,
 //! options and conversions.
-#![cfg(all(feature = "os-poll", feature = "net"))]
+// WASI preview 1 cannot create sockets (no `bind`, no `connect`): its
+// `from_std`/`accept` path is compile-checked only.
+#![cfg(all(
+    feature = "os-poll",
+    feature = "net",
+    not(all(target_os = "wasi", target_env = "p1"))
+))]
+// Some helpers serve only the tests WASI leaves out.
+#![cfg_attr(target_os = "wasi", allow(unused_imports, unused_variables))]
 
 mod net_util;
 
 use std::io::{ErrorKind, IoSlice, IoSliceMut, Read, Write};
 use std::net::Shutdown;
-#[cfg(unix)]
-use std::os::unix::io::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
+#[cfg(any(unix, target_os = "wasi"))]
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
 #[cfg(windows)]
 use std::os::windows::io::{AsRawSocket, AsSocket, FromRawSocket, IntoRawSocket, OwnedSocket};
 use std::time::Instant;
@@ -21,9 +29,9 @@ use net_util::is_nonblocking;
 use net_util::StalledListener;
 use net_util::{
     any_local_v4, any_local_v6, assert_no_event, assert_would_block, await_connected, await_event,
-    await_readable, await_writable, connected_pair, fill, is_cloexec, poll_retrying, raw_socket,
-    read_available, read_exactly, set_linger_zero, under_wine, ClosedPort, DEADLINE, PAIR_CLIENT,
-    PAIR_SERVER,
+    await_read_closed, await_readable, await_writable, connected_pair, fill, is_cloexec,
+    poll_retrying, raw_socket, read_available, read_exactly, set_linger_zero, under_wine,
+    ClosedPort, DEADLINE, PAIR_CLIENT, PAIR_SERVER,
 };
 
 const STREAM: Token = Token(0);
@@ -55,6 +63,10 @@ fn connect_returns_at_once_and_the_stream_becomes_writable() {
     assert_eq!(&buf, b"hello");
 }
 
+// Not on WASI under jco: its host cannot hold a TCP port bound without
+// listening (`ClosedPort`), and a connect there is reported writable with
+// no error.
+#[cfg(not(target_os = "wasi"))]
 #[test]
 fn connect_to_a_closed_port_reports_the_error() {
     let mut poll = Poll::new().unwrap();
@@ -145,6 +157,10 @@ fn read_and_write_round_trip_draining_until_would_block() {
     assert_eq!(got, b"back");
 }
 
+// Not on WASI: wasi-libc's writev/readv on a socket move one buffer per
+// call (a partial transfer, as POSIX allows), and this test expects the
+// whole vector in one call.
+#[cfg(not(target_os = "wasi"))]
 #[test]
 fn vectored_reads_and_writes() {
     let mut poll = Poll::new().unwrap();
@@ -192,6 +208,8 @@ fn vectored_reads_and_writes() {
     assert_eq!((&one, &two), (b"x", b"yz"));
 }
 
+// Not on WASI: wasi-libc's recv(2) rejects MSG_PEEK (`Unsupported`).
+#[cfg(not(target_os = "wasi"))]
 #[test]
 fn peek_leaves_the_data_in_place() {
     let mut poll = Poll::new().unwrap();
@@ -241,6 +259,10 @@ fn full_send_buffer_would_block_until_the_peer_reads() {
     assert!(received <= sent + 4);
 }
 
+// Not on WASI under jco: its host closes both directions on
+// `shutdown(Write)` (reads return end-of-file, writes to it fail), so there
+// is no half-close to test.
+#[cfg(not(target_os = "wasi"))]
 #[test]
 fn shutdown_write_makes_the_peer_read_eof() {
     let mut poll = Poll::new().unwrap();
@@ -297,14 +319,14 @@ fn shutdown_both_closes_both_halves() {
     let (client, server) = connected_pair(&mut poll, &mut events, any_local_v4());
 
     client.shutdown(Shutdown::Both).unwrap();
-    await_event(&mut poll, &mut events, PAIR_SERVER, "read-closed", |e| {
-        e.read_closed
-    });
+    await_read_closed(&mut poll, &mut events, PAIR_SERVER);
     assert!(read_available(&server).eof);
     // Reading our own shut-down half gives end-of-file at once.
     assert_eq!((&client).read(&mut [0; 4]).unwrap(), 0);
 }
 
+// Not on WASI: no `SO_LINGER`, so no way to make a close send a reset.
+#[cfg(not(target_os = "wasi"))]
 #[test]
 fn peer_reset_is_reported() {
     let mut poll = Poll::new().unwrap();
@@ -326,6 +348,10 @@ fn peer_reset_is_reported() {
     }
 }
 
+// Not on WASI under jco: once the stream has been polled, the peer's close
+// raises no event there (a read does return end-of-file). The close shows
+// in `shutdown_both_closes_both_halves` instead.
+#[cfg(not(target_os = "wasi"))]
 #[test]
 fn dropping_the_peer_gives_read_closed_and_eof() {
     let mut poll = Poll::new().unwrap();
@@ -333,9 +359,7 @@ fn dropping_the_peer_gives_read_closed_and_eof() {
     let (client, server) = connected_pair(&mut poll, &mut events, any_local_v4());
 
     drop(server);
-    await_event(&mut poll, &mut events, PAIR_CLIENT, "read-closed", |e| {
-        e.read_closed
-    });
+    await_read_closed(&mut poll, &mut events, PAIR_CLIENT);
     assert!(read_available(&client).eof);
 }
 
@@ -418,6 +442,7 @@ fn from_std_keeps_the_stream_and_into_std_gives_it_back() {
 }
 
 // Unix only: Winsock cannot read a socket's blocking mode back.
+// Unix only: WASI's fcntl(F_GETFL) does not work on sockets (`EINVAL`).
 #[cfg(unix)]
 #[test]
 fn from_std_does_not_change_the_blocking_mode() {
@@ -427,7 +452,7 @@ fn from_std_does_not_change_the_blocking_mode() {
     assert!(!is_nonblocking(&stream));
 }
 
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 #[test]
 fn fd_conversions_round_trip() {
     let listener = std::net::TcpListener::bind(any_local_v4()).unwrap();

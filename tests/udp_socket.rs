@@ -1,20 +1,28 @@
 //! `mio::net::UdpSocket`: datagrams over loopback, connected sockets,
 //! options and conversions.
-#![cfg(all(feature = "os-poll", feature = "net"))]
+// WASI preview 1 cannot create sockets (no `bind`, no `connect`): its
+// `from_std`/`accept` path is compile-checked only.
+#![cfg(all(
+    feature = "os-poll",
+    feature = "net",
+    not(all(target_os = "wasi", target_env = "p1"))
+))]
+// Some helpers serve only the tests WASI leaves out.
+#![cfg_attr(target_os = "wasi", allow(unused_imports, unused_variables))]
 
 mod net_util;
 
 use std::io::ErrorKind;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
-#[cfg(unix)]
-use std::os::unix::io::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
+#[cfg(any(unix, target_os = "wasi"))]
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
 #[cfg(windows)]
 use std::os::windows::io::{AsRawSocket, AsSocket, FromRawSocket, IntoRawSocket, OwnedSocket};
 
 use mio::net::UdpSocket;
 use mio::{Events, Interest, Poll, Token};
 
-#[cfg(not(any(mio_unsupported_force_poll_poll, windows)))]
+#[cfg(not(any(mio_unsupported_force_poll_poll, windows, target_os = "wasi")))]
 use net_util::assert_no_event;
 #[cfg(unix)]
 use net_util::is_nonblocking;
@@ -150,9 +158,10 @@ fn each_datagram_is_received_whole_and_draining_takes_them_all() {
     // blocked), so B's writable readiness, reported before, is reported
     // again: a spurious event, which mio allows. Windows re-arms the same
     // way.
-    #[cfg(not(any(mio_unsupported_force_poll_poll, windows)))]
+    #[cfg(not(any(mio_unsupported_force_poll_poll, windows, target_os = "wasi")))]
     assert_no_event(&mut poll, &mut events, B, "after draining");
-    // Nothing readable, though.
+    // Nothing readable, though. (Not checked on WASI: jco's host may report
+    // the drained socket readable again, a spurious event mio allows.)
     #[cfg(any(mio_unsupported_force_poll_poll, windows))]
     {
         net_util::poll_retrying(&mut poll, &mut events, Some(net_util::SILENCE));
@@ -166,6 +175,9 @@ fn each_datagram_is_received_whole_and_draining_takes_them_all() {
     }
 }
 
+// Not on WASI: there a receive into a short buffer leaves the datagram
+// queued (the next receive returns it whole) instead of discarding the rest.
+#[cfg(not(target_os = "wasi"))]
 #[test]
 fn a_short_buffer_truncates_the_datagram() {
     let mut poll = Poll::new().unwrap();
@@ -241,6 +253,8 @@ fn send_on_an_unconnected_socket_fails() {
     );
 }
 
+// Not on WASI: wasi-libc's recv(2) rejects MSG_PEEK (`Unsupported`).
+#[cfg(not(target_os = "wasi"))]
 #[test]
 fn peek_and_peek_from_leave_the_datagram_queued() {
     let mut poll = Poll::new().unwrap();
@@ -264,6 +278,8 @@ fn peek_and_peek_from_leave_the_datagram_queued() {
     assert_would_block(b.peek(&mut buf));
 }
 
+// Not on WASI: its UDP sockets report no ICMP errors.
+#[cfg(not(target_os = "wasi"))]
 #[test]
 fn connected_to_a_closed_port_reports_the_error() {
     let mut poll = Poll::new().unwrap();
@@ -292,6 +308,9 @@ fn connected_to_a_closed_port_reports_the_error() {
     }
 }
 
+// Not on WASI: its sockets have none of these options (wasi-libc returns
+// `ENOPROTOOPT`).
+#[cfg(not(target_os = "wasi"))]
 #[test]
 fn options_can_be_set_and_read() {
     let socket = UdpSocket::bind(any_local_v4()).unwrap();
@@ -351,18 +370,25 @@ fn ipv6_round_trip_and_options() {
     assert_eq!(data, b"six");
     assert_eq!(from, a.local_addr().unwrap());
 
+    // WASI sockets have none of the options below (`ENOPROTOOPT`).
+    #[cfg(not(target_os = "wasi"))]
+    ipv6_options(&a);
+}
+
+#[cfg(not(target_os = "wasi"))]
+fn ipv6_options(a: &UdpSocket) {
     // The answer depends on the `net.ipv6.bindv6only` sysctl; it must be
     // readable either way.
     let only_v6 = a.only_v6().unwrap();
     #[cfg(unix)]
     assert_eq!(
         only_v6,
-        int_sockopt(&a, libc::IPPROTO_IPV6, libc::IPV6_V6ONLY) != 0
+        int_sockopt(a, libc::IPPROTO_IPV6, libc::IPV6_V6ONLY) != 0
     );
     #[cfg(windows)]
     assert_eq!(
         only_v6,
-        int_sockopt(&a, winsock::IPPROTO_IPV6, winsock::IPV6_V6ONLY) != 0
+        int_sockopt(a, winsock::IPPROTO_IPV6, winsock::IPV6_V6ONLY) != 0
     );
 
     a.set_multicast_loop_v6(false).unwrap();
@@ -386,9 +412,17 @@ fn try_io_passes_results_through() {
     let (a, b) = registered_pair(&mut poll, any_local_v4());
     let target = b.local_addr().unwrap();
     assert_eq!(a.try_io(|| a.send_to(b"try", target)).unwrap(), 3);
-    await_readable(&mut poll, &mut events, B);
     let mut buf = [0; 8];
-    let (n, _) = b.try_io(|| b.recv_from(&mut buf)).unwrap();
+    // A readable event may be spurious (mio allows it; jco's WASI host
+    // gives some): wait again on `WouldBlock`.
+    let n = loop {
+        await_readable(&mut poll, &mut events, B);
+        match b.try_io(|| b.recv_from(&mut buf)) {
+            Ok((n, _)) => break n,
+            Err(err) if err.kind() == ErrorKind::WouldBlock => {}
+            Err(err) => panic!("recv_from: {err}"),
+        }
+    };
     assert_eq!(&buf[..n], b"try");
     assert_would_block(b.try_io(|| b.recv_from(&mut buf)));
 }
@@ -414,6 +448,7 @@ fn from_std_keeps_the_socket_and_into_std_gives_it_back() {
 }
 
 // Unix only: Winsock cannot read a socket's blocking mode back.
+// Unix only: WASI's fcntl(F_GETFL) does not work on sockets (`EINVAL`).
 #[cfg(unix)]
 #[test]
 fn from_std_does_not_change_the_blocking_mode() {
@@ -422,7 +457,7 @@ fn from_std_does_not_change_the_blocking_mode() {
     assert!(!is_nonblocking(&socket));
 }
 
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 #[test]
 fn fd_conversions_round_trip() {
     let socket = UdpSocket::bind(any_local_v4()).unwrap();

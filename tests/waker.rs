@@ -2,7 +2,10 @@
 //! coalescing, and lots of wakes (enough to fill the pipe of the pipe-based
 //! waker, `--cfg mio_unsupported_force_waker_pipe`).
 
-#![cfg(feature = "os-poll")]
+// WASI preview 1 has no `Waker`.
+#![cfg(all(feature = "os-poll", not(all(target_os = "wasi", target_env = "p1"))))]
+// Some imports serve only the tests WASI leaves out (threads, ...).
+#![cfg_attr(target_os = "wasi", allow(unused_imports))]
 
 mod util;
 
@@ -98,6 +101,8 @@ fn many_wakes_without_polling_then_one_more() {
     assert_eq!(waker_events(&mut poll, &mut events, QUIET), 0);
 }
 
+// Not on WASI: no threads (spawning one fails with `Unsupported`).
+#[cfg(not(target_os = "wasi"))]
 #[test]
 fn wakes_from_many_threads() {
     const THREADS: usize = 8;
@@ -157,6 +162,8 @@ fn wakes_from_many_threads() {
     assert_eq!(waker_events(&mut poll, &mut events, QUIET), 0);
 }
 
+// Not on WASI: no threads (spawning one fails with `Unsupported`).
+#[cfg(not(target_os = "wasi"))]
 #[test]
 fn wake_from_another_thread_ends_poll_none() {
     const ROUNDS: usize = 200;

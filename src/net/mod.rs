@@ -61,7 +61,10 @@
 mod tcp;
 pub use self::tcp::{TcpListener, TcpStream};
 
+// WASI preview 1 has no way to create or receive a UDP socket.
+#[cfg(not(all(target_os = "wasi", target_env = "p1")))]
 mod udp;
+#[cfg(not(all(target_os = "wasi", target_env = "p1")))]
 pub use self::udp::UdpSocket;
 
 #[cfg(unix)]

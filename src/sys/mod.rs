@@ -6,10 +6,19 @@
 //! needs a `cfg`. This is also the only place with `unsafe` code.
 
 cfg_os_poll! {
-    #[cfg(unix)]
+    // WASI preview 2 (and later) has poll(2) and BSD sockets in wasi-libc:
+    // it takes the Unix path, with the poll(2) selector. See
+    // `unix/selector/poll.rs` and `unix/waker/flag.rs` for what differs.
+    #[cfg(any(unix, all(target_os = "wasi", not(target_env = "p1"))))]
     mod unix;
-    #[cfg(unix)]
+    #[cfg(any(unix, all(target_os = "wasi", not(target_env = "p1"))))]
     pub(crate) use self::unix::*;
+
+    // WASI preview 1: `poll_oneoff`, no socket creation.
+    #[cfg(all(target_os = "wasi", target_env = "p1"))]
+    mod wasi;
+    #[cfg(all(target_os = "wasi", target_env = "p1"))]
+    pub(crate) use self::wasi::*;
 
     #[cfg(windows)]
     mod windows;
@@ -20,6 +29,20 @@ cfg_os_poll! {
 cfg_not_os_poll! {
     mod shell;
     pub(crate) use self::shell::*;
+}
+
+// A TCP stream's pending error (`SO_ERROR`). WASI preview 2 needs its own:
+// see `unix/tcp.rs`. Everywhere else it is the standard library's.
+cfg_net! {
+    #[cfg(all(feature = "os-poll", target_os = "wasi", not(target_env = "p1")))]
+    pub(crate) use self::unix::tcp::take_error as tcp_take_error;
+
+    #[cfg(not(all(feature = "os-poll", target_os = "wasi", not(target_env = "p1"))))]
+    pub(crate) fn tcp_take_error(
+        stream: &std::net::TcpStream,
+    ) -> std::io::Result<Option<std::io::Error>> {
+        stream.take_error()
+    }
 }
 
 mod event_buf;

@@ -8,8 +8,8 @@
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::SocketAddr;
-#[cfg(unix)]
-use std::os::unix::io::{AsRawFd, FromRawFd, OwnedFd};
+#[cfg(any(unix, target_os = "wasi"))]
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 use mio::event::Event;
@@ -106,6 +106,18 @@ pub fn await_readable(poll: &mut Poll, events: &mut Events, token: Token) -> Obs
 /// Waits for a writable event for `token`.
 pub fn await_writable(poll: &mut Poll, events: &mut Events, token: Token) -> Observed {
     await_event(poll, events, token, "writable", |e| e.writable)
+}
+
+/// Waits until the registered `token` reports that its peer closed:
+/// `read_closed`, and `readable` with it. WASI's poll(2) has no hang-up
+/// flag for sockets: there a peer's close is a plain readable event (a read
+/// then returns end-of-file), which is what is awaited.
+pub fn await_read_closed(poll: &mut Poll, events: &mut Events, token: Token) -> Observed {
+    #[cfg(not(target_os = "wasi"))]
+    let event = await_event(poll, events, token, "read-closed", |e| e.read_closed);
+    #[cfg(target_os = "wasi")]
+    let event = await_readable(poll, events, token);
+    event
 }
 
 /// Polls for [`SILENCE`] and panics if any event for `token` arrives.
@@ -312,13 +324,21 @@ pub fn await_connected(poll: &mut Poll, events: &mut Events, stream: &TcpStream,
 }
 
 /// Whether `fd` has `O_NONBLOCK` set. (Unix only: Winsock has no call that
-/// reads a socket's blocking mode back.)
+/// reads a socket's blocking mode back, and WASI's fcntl(F_GETFL) fails
+/// on sockets.)
 #[cfg(unix)]
 pub fn is_nonblocking<F: AsRawFd>(fd: &F) -> bool {
     // SAFETY: fcntl(F_GETFL) only reads the descriptor's flags.
     let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
     assert!(flags >= 0, "fcntl: {}", io::Error::last_os_error());
     flags & libc::O_NONBLOCK != 0
+}
+
+/// Whether `fd` has `FD_CLOEXEC` set. WASI has no exec: every descriptor
+/// counts as close-on-exec there.
+#[cfg(target_os = "wasi")]
+pub fn is_cloexec<F: AsRawFd>(_: &F) -> bool {
+    true
 }
 
 /// Whether `fd` has `FD_CLOEXEC` set.
@@ -331,7 +351,7 @@ pub fn is_cloexec<F: AsRawFd>(fd: &F) -> bool {
 }
 
 /// Reads an `int` socket option.
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 pub fn int_sockopt<F: AsRawFd>(fd: &F, level: libc::c_int, name: libc::c_int) -> libc::c_int {
     let mut value: libc::c_int = 0;
     let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
@@ -351,7 +371,7 @@ pub fn int_sockopt<F: AsRawFd>(fd: &F, level: libc::c_int, name: libc::c_int) ->
 
 /// Makes closing `fd` send a reset instead of a FIN (`SO_LINGER` with a
 /// zero timeout).
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 pub fn set_linger_zero<F: AsRawFd>(fd: &F) {
     let linger = libc::linger {
         l_onoff: 1,
@@ -373,13 +393,13 @@ pub fn set_linger_zero<F: AsRawFd>(fd: &F) {
 /// A TCP port on 127.0.0.1 where nothing listens: a socket is bound to it
 /// but never listens, so connecting is refused, and the port stays taken
 /// (no other process can start listening there) while this value lives.
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 pub struct ClosedPort {
     _socket: OwnedFd,
     pub addr: SocketAddr,
 }
 
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 impl ClosedPort {
     pub fn new() -> ClosedPort {
         let socket = bound_v4_socket();
@@ -420,15 +440,17 @@ impl StalledListener {
 }
 
 /// A blocking TCP socket bound to 127.0.0.1 on a port the OS picks.
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 fn bound_v4_socket() -> OwnedFd {
     // Apple's socket(2) takes no SOCK_CLOEXEC.
+    // WASI has no exec, and wasi-libc rejects SOCK_CLOEXEC.
     #[cfg(not(any(
         target_os = "ios",
         target_os = "macos",
         target_os = "tvos",
         target_os = "visionos",
         target_os = "watchos",
+        target_os = "wasi",
     )))]
     let ty = libc::SOCK_STREAM | libc::SOCK_CLOEXEC;
     #[cfg(any(
@@ -437,6 +459,7 @@ fn bound_v4_socket() -> OwnedFd {
         target_os = "tvos",
         target_os = "visionos",
         target_os = "watchos",
+        target_os = "wasi",
     ))]
     let ty = libc::SOCK_STREAM;
     // SAFETY: socket(2) takes only integers.
@@ -472,7 +495,7 @@ pub use self::wine::under_wine;
 
 /// The socket's handle number (its descriptor on Unix, its `SOCKET` on
 /// Windows), to check that conversions keep the same socket.
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 pub fn raw_socket<F: AsRawFd>(socket: &F) -> u64 {
     socket.as_raw_fd() as u64
 }

@@ -244,7 +244,7 @@ pub fn assert_os_error<T: std::fmt::Debug>(result: io::Result<T>, errno: i32, co
 #[cfg(unix)]
 pub type Tid = libc::pid_t;
 /// A kernel thread id, as `current_tid` returns it.
-#[cfg(windows)]
+#[cfg(any(windows, target_os = "wasi"))]
 pub type Tid = i32;
 
 /// The kernel thread id of the calling thread.

@@ -72,6 +72,8 @@ impl TcpListener {
     /// # #[cfg(not(all(feature = "os-poll", feature = "net")))]
     /// # fn main() {}
     /// ```
+    // WASI preview 1 cannot create sockets: only `from_std` there.
+    #[cfg(not(all(target_os = "wasi", target_env = "p1")))]
     pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
         sys::tcp::bind(addr).map(TcpListener::from_std)
     }

@@ -76,6 +76,8 @@ impl TcpStream {
     /// `peer_addr` fails with `NotConnected`, wait for the next event.
     ///
     /// Errors the OS knows at once are returned here instead.
+    // WASI preview 1 cannot create sockets: only `from_std` there.
+    #[cfg(not(all(target_os = "wasi", target_env = "p1")))]
     pub fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
         sys::tcp::connect(addr).map(TcpStream::from_std)
     }
@@ -153,7 +155,7 @@ impl TcpStream {
     /// `Ok(None)` when there is none. After a failed
     /// [`connect`](TcpStream::connect) this is the reason.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.inner.take_error()
+        sys::tcp_take_error(&self.inner)
     }
 
     /// Reads received data without removing it from the socket's queue, so

@@ -56,10 +56,13 @@ impl AsFd for Selector {
     }
 }
 
-/// A waker that cannot exist, like the selector it would need.
+/// A waker that cannot exist, like the selector it would need. (WASI
+/// preview 1 has no `Waker` at all.)
+#[cfg(not(all(target_os = "wasi", target_env = "p1")))]
 #[derive(Debug)]
 pub(crate) enum Waker {}
 
+#[cfg(not(all(target_os = "wasi", target_env = "p1")))]
 impl Waker {
     pub(crate) fn new(selector: &Selector, _: Token) -> io::Result<Waker> {
         match *selector {}
@@ -167,6 +170,8 @@ pub(crate) mod event {
 
 cfg_net! {
     pub(crate) mod tcp;
+    // WASI preview 1 has no `UdpSocket`.
+    #[cfg(not(all(target_os = "wasi", target_env = "p1")))]
     pub(crate) mod udp;
     #[cfg(unix)]
     pub(crate) mod uds;

@@ -5,10 +5,14 @@ use std::net::{self, SocketAddr};
 
 use super::unsupported;
 
+// Not on WASI preview 1, which cannot create sockets.
+#[cfg(not(all(target_os = "wasi", target_env = "p1")))]
 pub(crate) fn bind(_: SocketAddr) -> io::Result<net::TcpListener> {
     Err(unsupported())
 }
 
+// Not on WASI preview 1, which cannot create sockets.
+#[cfg(not(all(target_os = "wasi", target_env = "p1")))]
 pub(crate) fn connect(_: SocketAddr) -> io::Result<net::TcpStream> {
     Err(unsupported())
 }

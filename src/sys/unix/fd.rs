@@ -1,9 +1,13 @@
 //! Small descriptor helpers shared by pipes and wakers.
 
 use std::io;
-use std::os::unix::io::{FromRawFd, OwnedFd, RawFd};
+use std::os::fd::RawFd;
+#[cfg(unix)]
+use std::os::fd::{FromRawFd, OwnedFd};
 
-/// A non-blocking, close-on-exec pipe: `(read end, write end)`.
+/// A non-blocking, close-on-exec pipe: `(read end, write end)`. Not on
+/// WASI, which has no pipe(2).
+#[cfg(unix)]
 #[allow(dead_code)] // only the pipe waker and `unix::pipe` use it
 pub(crate) fn new_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds: [libc::c_int; 2] = [-1, -1];
@@ -41,7 +45,7 @@ pub(crate) fn new_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
         target_os = "watchos",
     ))]
     {
-        use std::os::unix::io::AsRawFd;
+        use std::os::fd::AsRawFd;
         for fd in [&read, &write] {
             // SAFETY: plain fcntl on a descriptor we own.
             syscall!(fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC))?;

@@ -2,7 +2,7 @@
 //! is nothing to remember, and I/O goes straight to the OS.
 
 use std::io;
-use std::os::unix::io::RawFd;
+use std::os::fd::RawFd;
 
 use crate::sys::Selector;
 use crate::{Interest, Token};

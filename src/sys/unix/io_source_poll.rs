@@ -10,7 +10,7 @@
 //! if it is still open. See `selector/poll.rs`.
 
 use std::io;
-use std::os::unix::io::RawFd;
+use std::os::fd::RawFd;
 
 use super::selector::Registration;
 use crate::sys::Selector;

@@ -1,4 +1,5 @@
-//! Unix backends.
+//! Unix backends; also WASI preview 2, whose wasi-libc offers poll(2) and
+//! BSD sockets (see `selector/poll.rs` and `waker/flag.rs`).
 
 /// Calls a `libc` function that reports failure as `-1` plus `errno`, and
 /// turns that into an `io::Error` carrying the OS error. The expansion is an
@@ -96,25 +97,36 @@ cfg_io_source! {
 }
 
 mod fd;
+#[cfg(unix)]
 #[allow(unused_imports)]
-pub(crate) use self::fd::{new_pipe, set_nonblocking};
+pub(crate) use self::fd::new_pipe;
+#[allow(unused_imports)]
+pub(crate) use self::fd::set_nonblocking;
 
 cfg_net! {
     mod net;
     pub(crate) mod tcp;
     pub(crate) mod udp;
+    // WASI has no Unix-domain sockets.
+    #[cfg(unix)]
     pub(crate) mod uds;
 }
 
+// The rest is Unix only: WASI (preview 2, which also compiles this folder)
+// has no pipes, eventfd, timerfd, signals or threads to build them on, and
+// `lib.rs` compiles their public modules out there.
+#[cfg(unix)]
 cfg_timer! {
     mod timer;
     pub(crate) use self::timer::Timer;
 }
 
+#[cfg(unix)]
 cfg_signal! {
     pub(crate) mod signal;
 }
 
+#[cfg(unix)]
 cfg_channel! {
     mod notify;
     pub(crate) use self::notify::{notify_pair, NotifyReceiver, NotifySender};

@@ -9,7 +9,7 @@
 use std::io;
 use std::mem::{self, size_of};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
-use std::os::unix::io::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
 /// Creates a socket of `domain` (`AF_INET`, `AF_INET6`, `AF_UNIX`) and
 /// `socket_type` (`SOCK_STREAM`, `SOCK_DGRAM`, ...) that is non-blocking and
@@ -33,6 +33,10 @@ pub(crate) fn new_socket(domain: libc::c_int, socket_type: libc::c_int) -> io::R
         target_os = "solaris",
     ))]
     let socket_type = socket_type | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
+    // WASI has no exec, so no close-on-exec: wasi-libc accepts only
+    // `SOCK_NONBLOCK` among the flags (preview 2 sockets).
+    #[cfg(target_os = "wasi")]
+    let socket_type = socket_type | libc::SOCK_NONBLOCK;
 
     // SAFETY: socket(2) takes only integers and reads no memory.
     let fd = syscall!(socket(domain, socket_type, 0))?;
@@ -50,6 +54,7 @@ pub(crate) fn new_socket(domain: libc::c_int, socket_type: libc::c_int) -> io::R
         target_os = "netbsd",
         target_os = "openbsd",
         target_os = "solaris",
+        target_os = "wasi",
     )))]
     {
         set_cloexec(socket.as_raw_fd())?;
@@ -123,6 +128,27 @@ fn accept_nonblocking(
     Ok(unsafe { OwnedFd::from_raw_fd(new) })
 }
 
+/// accept4(2) with `SOCK_NONBLOCK` only: WASI has no exec, and wasi-libc
+/// (preview 2) takes no other flag.
+#[cfg(target_os = "wasi")]
+fn accept_nonblocking(
+    fd: libc::c_int,
+    storage: &mut libc::sockaddr_storage,
+    len: &mut libc::socklen_t,
+) -> io::Result<OwnedFd> {
+    // SAFETY: `storage` is a writable `sockaddr_storage` and `*len` holds
+    // its exact size, so wasi-libc writes at most that many bytes into it.
+    let new = syscall!(accept4(
+        fd,
+        (storage as *mut libc::sockaddr_storage).cast::<libc::sockaddr>(),
+        len,
+        libc::SOCK_NONBLOCK,
+    ))?;
+    // SAFETY: `new` was just returned by accept4, so it is open and owned
+    // by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(new) })
+}
+
 /// accept(2) followed by fcntl(2), for platforms without accept4 (Apple).
 #[cfg(not(any(
     target_os = "android",
@@ -134,6 +160,7 @@ fn accept_nonblocking(
     target_os = "netbsd",
     target_os = "openbsd",
     target_os = "solaris",
+    target_os = "wasi",
 )))]
 fn accept_nonblocking(
     fd: libc::c_int,
@@ -396,7 +423,7 @@ mod tests {
     fn unknown_family_or_short_length_is_rejected() {
         // SAFETY: all zeroes is a valid `sockaddr_storage`.
         let mut storage: libc::sockaddr_storage = unsafe { mem::zeroed() };
-        storage.ss_family = libc::AF_UNIX as libc::sa_family_t;
+        storage.ss_family = libc::AF_UNSPEC as libc::sa_family_t;
         let len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
         assert!(to_socket_addr(&storage, len).is_err());
         storage.ss_family = libc::AF_INET as libc::sa_family_t;

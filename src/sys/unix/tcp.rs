@@ -3,7 +3,7 @@
 
 use std::io;
 use std::net::{self, SocketAddr};
-use std::os::unix::io::{AsFd, AsRawFd};
+use std::os::fd::{AsFd, AsRawFd};
 
 use super::net::{domain_of, new_socket, set_int_option, socket_addr};
 
@@ -20,7 +20,7 @@ const LISTEN_BACKLOG: libc::c_int = 1024;
 pub(crate) fn bind(addr: SocketAddr) -> io::Result<net::TcpListener> {
     let socket = new_socket(domain_of(&addr), libc::SOCK_STREAM)?;
     let fd = socket.as_raw_fd();
-    set_int_option(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
+    set_reuse_address(fd)?;
     let (raw_addr, raw_len) = socket_addr(&addr);
     // SAFETY: `raw_addr` is a valid socket address of `raw_len` bytes that
     // lives until the call returns.
@@ -28,6 +28,22 @@ pub(crate) fn bind(addr: SocketAddr) -> io::Result<net::TcpListener> {
     // SAFETY: listen(2) takes only integers.
     syscall!(listen(fd, LISTEN_BACKLOG))?;
     Ok(net::TcpListener::from(socket))
+}
+
+/// Turns on `SO_REUSEADDR`.
+#[cfg(unix)]
+fn set_reuse_address(fd: libc::c_int) -> io::Result<()> {
+    set_int_option(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)
+}
+
+/// Asks for `SO_REUSEADDR` where the host allows it. WASI preview 2 hosts
+/// may not implement the option (wasi-libc maps it to the host's own
+/// reuse policy, and some hosts reject setting it): a refusal is ignored,
+/// since the listener works without it.
+#[cfg(target_os = "wasi")]
+fn set_reuse_address(fd: libc::c_int) -> io::Result<()> {
+    let _ = set_int_option(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1);
+    Ok(())
 }
 
 /// Starts a non-blocking connect to `addr` and returns without waiting for
@@ -56,4 +72,19 @@ pub(crate) fn connect(addr: SocketAddr) -> io::Result<net::TcpStream> {
 pub(crate) fn accept(listener: &net::TcpListener) -> io::Result<(net::TcpStream, SocketAddr)> {
     let (socket, addr) = super::net::accept(listener.as_fd())?;
     Ok((net::TcpStream::from(socket), addr))
+}
+
+/// Takes the pending error of a stream (`SO_ERROR`).
+///
+/// wasi-libc reports `EINPROGRESS` there while a non-blocking connect has
+/// not finished (preview 2 connects in two steps, and the second runs when
+/// poll(2) sees the socket writable), where Unix reports no error: that is
+/// not an error of the socket, so it is `Ok(None)` here, as on Unix. A
+/// connect that failed reports its real error once it is over.
+#[cfg(target_os = "wasi")]
+pub(crate) fn take_error(stream: &net::TcpStream) -> io::Result<Option<io::Error>> {
+    match stream.take_error()? {
+        Some(err) if err.raw_os_error() == Some(libc::EINPROGRESS) => Ok(None),
+        other => Ok(other),
+    }
 }

@@ -76,7 +76,11 @@ mod poll;
         target_os = "watchos",
     ))
 ))]
+#[cfg_attr(target_os = "wasi", allow(unused_imports))] // `Registration`: pipe waker, `net`
 pub(crate) use self::poll::{event, RawEvent, Registration, Selector};
+// The flag `Waker` of WASI (preview 2), which has no descriptor to wake.
+#[cfg(target_os = "wasi")]
+pub(crate) use self::poll::FlagWake;
 
 // The kqueue selector's flag arithmetic is plain integer code: its unit
 // tests run on every host, Linux included.

@@ -112,6 +112,18 @@
 //!   to the wake descriptor when it actually re-arms something while a poll
 //!   is in progress.
 //!
+//! # WASI preview 2
+//!
+//! wasi-libc's poll(2) runs this selector unchanged, with three
+//! differences. There is no eventfd or pipe, and no second thread that could
+//! change the table or wake the poller during a poll: the wake descriptor is
+//! absent (slot 0 holds -1, which poll(2) skips), and the `Waker` is a flag
+//! in the table (`register_flag_waker`): a pending wake makes `select` poll
+//! without blocking and report the waker's event. There is no `POLLPRI`.
+//! And wasi-libc reports no `POLLHUP` for a closed TCP peer: the close is a
+//! readable event whose read returns end-of-file (`is_read_closed` stays
+//! false). `Poll` and `Registry` have no descriptor there.
+//!
 //! # The descriptor of a `Poll`
 //!
 //! `AsRawFd for Poll` and `AsFd for Registry` give the wake descriptor (each
@@ -121,7 +133,9 @@
 
 use std::collections::HashMap;
 use std::mem::MaybeUninit;
-use std::os::unix::io::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+#[cfg(unix)]
+use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
@@ -151,6 +165,12 @@ fn is_rdhup(flags: Flags) -> bool {
         false
     }
 }
+
+/// Urgent data. WASI's poll(2) has no such flag.
+#[cfg(unix)]
+const PRI: Flags = libc::POLLPRI;
+#[cfg(not(unix))]
+const PRI: Flags = 0;
 
 /// Conditions poll(2) reports whatever the event mask asks for.
 const ALWAYS: Flags = libc::POLLERR | libc::POLLHUP;
@@ -241,6 +261,11 @@ struct Table {
     polling: bool,
     /// The wake descriptor was written and not yet drained.
     wake_pending: bool,
+    /// The token of the `Waker` built on a flag (`waker/flag.rs`, WASI),
+    /// if there is one.
+    flag_waker: Option<Token>,
+    /// That waker was woken and its event not yet reported.
+    flag_woken: bool,
     /// How many entries are orphans.
     orphans: usize,
 }
@@ -248,7 +273,7 @@ struct Table {
 impl Selector {
     pub(crate) fn new() -> io::Result<Selector> {
         let wake = WakeFd::new()?;
-        let table = Table::new(wake.read.as_raw_fd());
+        let table = Table::new(wake.fd());
         Ok(Selector {
             state: Arc::new(State {
                 id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
@@ -264,10 +289,9 @@ impl Selector {
     }
 
     pub(crate) fn try_clone(&self) -> io::Result<Selector> {
-        let dup = self.state.wake.read.try_clone()?;
         Ok(Selector {
             state: Arc::clone(&self.state),
-            dup: Some(dup),
+            dup: self.state.wake.duplicate()?,
         })
     }
 
@@ -299,6 +323,10 @@ impl Selector {
                 poller.fds.clear();
                 poller.fds.extend_from_slice(&table.pollfds);
                 table.polling = true;
+                if table.flag_woken {
+                    // A pending flag wake is an event already: only look.
+                    wait = Some(Duration::ZERO);
+                }
             }
             let timeout_ms = wait.map_or(-1, timeout_millis);
             // SAFETY: `fds` is an initialised array of `len` pollfds that
@@ -336,7 +364,7 @@ impl Selector {
 
     /// Registers a descriptor level-triggered (`SourceFd` and custom
     /// sources): see the module docs.
-    #[cfg_attr(not(feature = "os-ext"), allow(dead_code))]
+    #[cfg_attr(any(not(feature = "os-ext"), target_os = "wasi"), allow(dead_code))]
     pub(crate) fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
         self.state
             .add(fd, token, interest_flags(interests), Mode::Level)
@@ -360,6 +388,7 @@ impl Selector {
 
     /// Registers a `Waker`'s descriptor: drained by `select` whenever it is
     /// reported. Dropping the handle ends the registration.
+    #[cfg_attr(target_os = "wasi", allow(dead_code))]
     pub(crate) fn register_waker(
         &self,
         fd: RawFd,
@@ -370,6 +399,20 @@ impl Selector {
             .state
             .add(fd, token, interest_flags(interests), Mode::Waker)?;
         Ok(self.registration(fd, serial))
+    }
+
+    /// Installs a `Waker` that is a flag in the table rather than a
+    /// descriptor (WASI): `FlagWake::wake` sets it, the next `select` reports
+    /// one readable event for `token` without blocking. Replaces an earlier
+    /// flag waker of this selector (one `Waker` per `Poll`).
+    #[cfg_attr(unix, allow(dead_code))]
+    pub(crate) fn register_flag_waker(&self, token: Token) -> FlagWake {
+        let mut table = self.state.table();
+        table.flag_waker = Some(token);
+        table.flag_woken = false;
+        FlagWake {
+            state: Arc::downgrade(&self.state),
+        }
     }
 
     fn registration(&self, fd: RawFd, serial: u64) -> Registration {
@@ -396,12 +439,14 @@ impl Selector {
     }
 }
 
+#[cfg(unix)]
 impl AsRawFd for Selector {
     fn as_raw_fd(&self) -> RawFd {
         self.as_fd().as_raw_fd()
     }
 }
 
+#[cfg(unix)]
 impl AsFd for Selector {
     fn as_fd(&self) -> BorrowedFd<'_> {
         match &self.dup {
@@ -415,7 +460,13 @@ impl fmt::Debug for Selector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Selector")
             .field("id", &self.state.id)
-            .field("wake_fd", &self.as_raw_fd())
+            .field(
+                "wake_fd",
+                &self
+                    .dup
+                    .as_ref()
+                    .map_or(self.state.wake.fd(), |dup| dup.as_raw_fd()),
+            )
             .finish()
     }
 }
@@ -456,6 +507,45 @@ impl fmt::Debug for Registration {
         f.debug_struct("Registration")
             .field("fd", &self.fd)
             .finish()
+    }
+}
+
+/// The handle of a flag `Waker` (see `Selector::register_flag_waker`);
+/// dropping it removes the waker.
+#[cfg_attr(unix, allow(dead_code))]
+pub(crate) struct FlagWake {
+    state: Weak<State>,
+}
+
+#[cfg_attr(unix, allow(dead_code))]
+impl FlagWake {
+    /// Makes the next (or a running) `select` report the waker's event.
+    /// Wakes coalesce until that event is reported. A `Poll` that is gone
+    /// has nothing to wake: that is not an error, as with a descriptor.
+    pub(crate) fn wake(&self) {
+        if let Some(state) = self.state.upgrade() {
+            let mut table = state.table();
+            if table.flag_waker.is_some() {
+                table.flag_woken = true;
+                state.nudge(&mut table);
+            }
+        }
+    }
+}
+
+impl Drop for FlagWake {
+    fn drop(&mut self) {
+        if let Some(state) = self.state.upgrade() {
+            let mut table = state.table();
+            table.flag_waker = None;
+            table.flag_woken = false;
+        }
+    }
+}
+
+impl fmt::Debug for FlagWake {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FlagWake").finish()
     }
 }
 
@@ -589,8 +679,17 @@ impl State {
     fn collect(&self, table: &mut Table, poller: &mut Poller, out: &mut Vec<RawEvent>) {
         let fds = &poller.fds;
         if fds[0].revents != 0 || table.wake_pending {
-            drain(self.wake.read.as_raw_fd());
+            self.wake.drain();
             table.wake_pending = false;
+        }
+        if table.flag_woken && out.len() < out.capacity() {
+            if let Some(token) = table.flag_waker {
+                out.push(RawEvent {
+                    token: token.0,
+                    flags: libc::POLLIN,
+                });
+            }
+            table.flag_woken = false;
         }
         let users = fds.len() - 1;
         if users == 0 {
@@ -654,6 +753,8 @@ impl Table {
             next_serial: 1,
             polling: false,
             wake_pending: false,
+            flag_waker: None,
+            flag_woken: false,
             orphans: 0,
         };
         table.entries.push(wake);
@@ -786,7 +887,7 @@ impl Entry {
                 self.armed = 0;
                 self.parked = true;
             } else {
-                self.armed &= !(flags & (libc::POLLIN | libc::POLLOUT | libc::POLLPRI | RDHUP));
+                self.armed &= !(flags & (libc::POLLIN | libc::POLLOUT | PRI | RDHUP));
             }
         }
         Some(flags)
@@ -819,7 +920,7 @@ fn rearm_mask(direction: Option<Interest>) -> Flags {
                 mask |= libc::POLLOUT;
             }
             if interest.is_priority() {
-                mask |= libc::POLLPRI;
+                mask |= PRI;
             }
             mask
         }
@@ -867,6 +968,7 @@ fn drain(fd: RawFd) {
 }
 
 /// The selector's own wake descriptor.
+#[cfg(unix)]
 struct WakeFd {
     /// What poll(2) waits on; on Linux also what is written.
     read: OwnedFd,
@@ -874,10 +976,24 @@ struct WakeFd {
     write: OwnedFd,
 }
 
+#[cfg(unix)]
 impl WakeFd {
+    fn fd(&self) -> RawFd {
+        self.read.as_raw_fd()
+    }
+
+    /// A descriptor of its own for a `Registry` clone.
+    fn duplicate(&self) -> io::Result<Option<OwnedFd>> {
+        self.read.try_clone().map(Some)
+    }
+
+    fn drain(&self) {
+        drain(self.read.as_raw_fd());
+    }
+
     #[cfg(any(target_os = "linux", target_os = "android"))]
     fn new() -> io::Result<WakeFd> {
-        use std::os::unix::io::FromRawFd;
+        use std::os::fd::FromRawFd;
         // SAFETY: no pointers; returns a new descriptor or -1.
         let fd = syscall!(eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK))?;
         // SAFETY: `fd` was just created and is owned by nothing else.
@@ -903,6 +1019,35 @@ impl WakeFd {
     }
 }
 
+/// WASI (preview 2) has no eventfd and no pipe, and needs none: it runs one
+/// thread, so no register, re-arm or wake can happen while that thread is
+/// blocked in poll(2), and nothing ever has to interrupt it. Slot 0 keeps a
+/// descriptor of -1, which poll(2) skips; a `Waker` is a flag that `select`
+/// checks before polling (see `waker/flag.rs`).
+#[cfg(not(unix))]
+struct WakeFd;
+
+#[cfg(not(unix))]
+impl WakeFd {
+    #[allow(clippy::unnecessary_wraps)]
+    fn new() -> io::Result<WakeFd> {
+        Ok(WakeFd)
+    }
+
+    fn fd(&self) -> RawFd {
+        -1
+    }
+
+    #[allow(clippy::unnecessary_wraps)]
+    fn duplicate(&self) -> io::Result<Option<OwnedFd>> {
+        Ok(None)
+    }
+
+    fn drain(&self) {}
+
+    fn signal(&self) {}
+}
+
 /// poll(2)'s events for `interests`.
 fn interest_flags(interests: Interest) -> Flags {
     let mut flags = 0;
@@ -914,7 +1059,7 @@ fn interest_flags(interests: Interest) -> Flags {
         flags |= libc::POLLOUT;
     }
     if interests.is_priority() {
-        flags |= libc::POLLPRI;
+        flags |= PRI;
     }
     flags
 }
@@ -932,7 +1077,7 @@ fn timeout_millis(timeout: Duration) -> libc::c_int {
 pub(crate) mod event {
     use std::fmt;
 
-    use super::{Flags, RawEvent, RDHUP};
+    use super::{Flags, RawEvent, PRI, RDHUP};
     use crate::Token;
 
     fn has(raw: &RawEvent, bits: Flags) -> bool {
@@ -944,7 +1089,7 @@ pub(crate) mod event {
     }
 
     pub(crate) fn is_readable(raw: &RawEvent) -> bool {
-        has(raw, libc::POLLIN | libc::POLLPRI)
+        has(raw, libc::POLLIN | PRI)
     }
 
     pub(crate) fn is_writable(raw: &RawEvent) -> bool {
@@ -968,7 +1113,7 @@ pub(crate) mod event {
     }
 
     pub(crate) fn is_priority(raw: &RawEvent) -> bool {
-        has(raw, libc::POLLPRI)
+        has(raw, PRI)
     }
 
     pub(crate) fn is_aio(_: &RawEvent) -> bool {
@@ -989,7 +1134,7 @@ pub(crate) mod event {
                 fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                     let names = [
                         (libc::POLLIN, "POLLIN"),
-                        (libc::POLLPRI, "POLLPRI"),
+                        (PRI, "POLLPRI"),
                         (libc::POLLOUT, "POLLOUT"),
                         (libc::POLLERR, "POLLERR"),
                         (libc::POLLHUP, "POLLHUP"),
@@ -1043,7 +1188,7 @@ mod tests {
             libc::POLLIN | RDHUP | libc::POLLOUT
         );
         #[cfg(any(target_os = "linux", target_os = "android"))]
-        assert_eq!(interest_flags(Interest::PRIORITY), libc::POLLPRI);
+        assert_eq!(interest_flags(Interest::PRIORITY), PRI);
     }
 
     fn entry(mode: Mode, interests: Interest) -> Entry {
@@ -1155,9 +1300,12 @@ mod tests {
         let e = raw(libc::POLLIN | libc::POLLHUP);
         assert!(event::is_read_closed(&e) && event::is_write_closed(&e));
 
-        let e = raw(libc::POLLPRI);
-        assert!(event::is_priority(&e) && event::is_readable(&e));
-        assert!(!event::is_aio(&e) && !event::is_lio(&e));
+        // WASI has no POLLPRI (`PRI` is 0 there).
+        if PRI != 0 {
+            let e = raw(PRI);
+            assert!(event::is_priority(&e) && event::is_readable(&e));
+            assert!(!event::is_aio(&e) && !event::is_lio(&e));
+        }
 
         let details = format!("{:?}", event::Details(&raw(libc::POLLIN | libc::POLLOUT)));
         assert!(details.contains("POLLIN | POLLOUT"), "{}", details);

@@ -1,7 +1,7 @@
 //! `Waker` backends: eventfd where the OS has it, kqueue's `EVFILT_USER`
 //! where the kqueue selector runs on a system that has that filter, a
 //! self-pipe otherwise or when `--cfg mio_unsupported_force_waker_pipe`
-//! asks for it.
+//! asks for it; on WASI (preview 2) a flag in the poll(2) selector.
 
 #[cfg(all(
     any(target_os = "linux", target_os = "android"),
@@ -44,8 +44,15 @@ mod kqueue;
 ))]
 pub(crate) use self::kqueue::Waker;
 
-// Everywhere neither of the above is compiled.
+// WASI (preview 2): no descriptor to wake with, and only one thread.
+#[cfg(target_os = "wasi")]
+mod flag;
+#[cfg(target_os = "wasi")]
+pub(crate) use self::flag::Waker;
+
+// Everywhere else neither of the above is compiled.
 #[cfg(not(any(
+    target_os = "wasi",
     all(
         any(target_os = "linux", target_os = "android"),
         not(mio_unsupported_force_waker_pipe)
@@ -66,6 +73,7 @@ pub(crate) use self::kqueue::Waker;
 )))]
 mod pipe;
 #[cfg(not(any(
+    target_os = "wasi",
     all(
         any(target_os = "linux", target_os = "android"),
         not(mio_unsupported_force_waker_pipe)
