@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compile checks for the Unix targets this machine cannot run (recipes in
-# ../shared/PLATFORMS.md): `cargo check --all-features --tests` for each
+# ../shared/PLATFORMS.md): `cargo check --all-features --tests --examples` for each
 # target, which covers the library, its unit tests and every integration
 # test, and needs no linker.
 #
@@ -37,7 +37,7 @@ for target in "${targets[@]}"; do
     echo
     echo "=== check $target"
     t0=$(date +%s)
-    if cargo check --all-features --tests --target "$target"; then
+    if cargo check --all-features --tests --examples --target "$target"; then
         status=ok
     else
         status=FAILED

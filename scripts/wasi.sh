@@ -89,7 +89,7 @@ compile_checks() {
 
 echo_example() {
     nice -n 5 cargo build --target wasm32-wasip2 --features "os-poll net" --example wasi_echo
-    local wasm=$ROOT/target/wasm32-wasip2/debug/examples/wasi_echo.wasm
+    local wasm=${CARGO_TARGET_DIR:-$ROOT/target}/wasm32-wasip2/debug/examples/wasi_echo.wasm
     local log
     log=$(mktemp)
     # Port 0: the server prints the port it got.
@@ -135,10 +135,37 @@ PY
     fi
 }
 
+# The portable pair of examples: the same tcp_server source that runs on
+# Linux and Windows, built for wasip2 and run under jco, loaded by tcp_load
+# built for this machine, with every echoed byte checked.
+portable_server() {
+    cargo build -q --example tcp_server --features "os-poll net" --target wasm32-wasip2
+    cargo build -q --example tcp_load --features "os-poll net"
+    local wasm=${CARGO_TARGET_DIR:-$ROOT/target}/wasm32-wasip2/debug/examples/tcp_server.wasm
+    local load=${CARGO_TARGET_DIR:-$ROOT/target}/debug/examples/tcp_load
+    local log
+    log=$(mktemp)
+    local port=$((20000 + RANDOM % 20000))
+    timeout 120 "$JCO" run "$wasm" "127.0.0.1:$port" --seconds 15 >"$log" 2>&1 &
+    local pid=$!
+    for _ in $(seq 1 300); do
+        grep -q "listening" "$log" && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    local status=0
+    timeout 60 "$load" "127.0.0.1:$port" --connections 50 --seconds 3 || status=$?
+    wait "$pid" || true
+    tail -n 2 "$log"
+    rm -f "$log"
+    return $status
+}
+
 total=$SECONDS
 step "install targets and jco $JCO_VERSION" install
 step "wasip2 networking tests under jco" wasip2_tests
 step "wasip1 Poll tests under node:wasi" wasip1_tests
 step "compile checks (wasip1, wasip2)" compile_checks
 step "wasi_echo example under jco" echo_example
+step "tcp_server under jco, tcp_load from Linux" portable_server
 echo "=== WASI: all ok in $((SECONDS - total))s"
