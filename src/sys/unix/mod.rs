@@ -16,6 +16,71 @@ macro_rules! syscall {
     }};
 }
 
+/// Items for the epoll selector: Linux and Android, unless poll(2) is forced.
+/// The three `cfg_*_selector!` macros are the one place that says which
+/// selector a target gets; exactly one of them compiles its items.
+macro_rules! cfg_epoll_selector {
+    ($($item:item)*) => {
+        $(
+            #[cfg(all(
+                any(target_os = "linux", target_os = "android"),
+                not(mio_unsupported_force_poll_poll)
+            ))]
+            $item
+        )*
+    };
+}
+
+/// Items for the kqueue selector: Apple systems and the BSDs, unless poll(2)
+/// is forced.
+macro_rules! cfg_kqueue_selector {
+    ($($item:item)*) => {
+        $(
+            #[cfg(all(
+                any(
+                    target_os = "dragonfly",
+                    target_os = "freebsd",
+                    target_os = "ios",
+                    target_os = "macos",
+                    target_os = "netbsd",
+                    target_os = "openbsd",
+                    target_os = "tvos",
+                    target_os = "visionos",
+                    target_os = "watchos",
+                ),
+                not(mio_unsupported_force_poll_poll)
+            ))]
+            $item
+        )*
+    };
+}
+
+/// Items for the poll(2) selector: wherever neither epoll nor kqueue is
+/// compiled, and when `--cfg mio_unsupported_force_poll_poll` asks for it.
+macro_rules! cfg_poll_selector {
+    ($($item:item)*) => {
+        $(
+            #[cfg(any(
+                mio_unsupported_force_poll_poll,
+                not(any(
+                    target_os = "android",
+                    target_os = "dragonfly",
+                    target_os = "freebsd",
+                    target_os = "ios",
+                    target_os = "linux",
+                    target_os = "macos",
+                    target_os = "netbsd",
+                    target_os = "openbsd",
+                    target_os = "tvos",
+                    target_os = "visionos",
+                    target_os = "watchos",
+                ))
+            ))]
+            $item
+        )*
+    };
+}
+
 mod selector;
 pub(crate) use self::selector::{event, RawEvent, Selector};
 
@@ -25,75 +90,18 @@ pub(crate) use self::waker::Waker;
 // Kernels with native edge triggering need no per-source state; the
 // poll(2) selector re-arms a source when its I/O hits `WouldBlock`.
 cfg_io_source! {
-    #[cfg(not(any(
-        mio_unsupported_force_poll_poll,
-        not(any(
-            target_os = "android",
-            target_os = "dragonfly",
-            target_os = "freebsd",
-            target_os = "ios",
-            target_os = "linux",
-            target_os = "macos",
-            target_os = "netbsd",
-            target_os = "openbsd",
-            target_os = "tvos",
-            target_os = "visionos",
-            target_os = "watchos",
-        ))
-    )))]
-    mod io_source;
-    #[cfg(not(any(
-        mio_unsupported_force_poll_poll,
-        not(any(
-            target_os = "android",
-            target_os = "dragonfly",
-            target_os = "freebsd",
-            target_os = "ios",
-            target_os = "linux",
-            target_os = "macos",
-            target_os = "netbsd",
-            target_os = "openbsd",
-            target_os = "tvos",
-            target_os = "visionos",
-            target_os = "watchos",
-        ))
-    )))]
-    pub(crate) use self::io_source::IoSourceState;
-
-    #[cfg(any(
-        mio_unsupported_force_poll_poll,
-        not(any(
-            target_os = "android",
-            target_os = "dragonfly",
-            target_os = "freebsd",
-            target_os = "ios",
-            target_os = "linux",
-            target_os = "macos",
-            target_os = "netbsd",
-            target_os = "openbsd",
-            target_os = "tvos",
-            target_os = "visionos",
-            target_os = "watchos",
-        ))
-    ))]
-    mod io_source_poll;
-    #[cfg(any(
-        mio_unsupported_force_poll_poll,
-        not(any(
-            target_os = "android",
-            target_os = "dragonfly",
-            target_os = "freebsd",
-            target_os = "ios",
-            target_os = "linux",
-            target_os = "macos",
-            target_os = "netbsd",
-            target_os = "openbsd",
-            target_os = "tvos",
-            target_os = "visionos",
-            target_os = "watchos",
-        ))
-    ))]
-    pub(crate) use self::io_source_poll::IoSourceState;
+    cfg_epoll_selector! {
+        mod io_source;
+        pub(crate) use self::io_source::IoSourceState;
+    }
+    cfg_kqueue_selector! {
+        mod io_source;
+        pub(crate) use self::io_source::IoSourceState;
+    }
+    cfg_poll_selector! {
+        mod io_source_poll;
+        pub(crate) use self::io_source_poll::IoSourceState;
+    }
 }
 
 mod fd;

@@ -1,83 +1,22 @@
 //! One `Selector` per kernel interface; exactly one is compiled.
 
-#[cfg(all(
-    any(target_os = "linux", target_os = "android"),
-    not(mio_unsupported_force_poll_poll)
-))]
-mod epoll;
-#[cfg(all(
-    any(target_os = "linux", target_os = "android"),
-    not(mio_unsupported_force_poll_poll)
-))]
-pub(crate) use self::epoll::{event, RawEvent, Selector};
+// Which selector a target gets is decided once, by the `cfg_*_selector!`
+// macros in `sys/unix/mod.rs`.
+cfg_epoll_selector! {
+    mod epoll;
+    pub(crate) use self::epoll::{event, RawEvent, Selector};
+}
 
-#[cfg(all(
-    any(
-        target_os = "dragonfly",
-        target_os = "freebsd",
-        target_os = "ios",
-        target_os = "macos",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "tvos",
-        target_os = "visionos",
-        target_os = "watchos",
-    ),
-    not(mio_unsupported_force_poll_poll)
-))]
-mod kqueue;
-#[cfg(all(
-    any(
-        target_os = "dragonfly",
-        target_os = "freebsd",
-        target_os = "ios",
-        target_os = "macos",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "tvos",
-        target_os = "visionos",
-        target_os = "watchos",
-    ),
-    not(mio_unsupported_force_poll_poll)
-))]
-pub(crate) use self::kqueue::{event, RawEvent, Selector};
+cfg_kqueue_selector! {
+    mod kqueue;
+    pub(crate) use self::kqueue::{event, RawEvent, Selector};
+}
 
-// poll(2): wherever neither epoll nor kqueue is compiled, and when forced.
-#[cfg(any(
-    mio_unsupported_force_poll_poll,
-    not(any(
-        target_os = "android",
-        target_os = "dragonfly",
-        target_os = "freebsd",
-        target_os = "ios",
-        target_os = "linux",
-        target_os = "macos",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "tvos",
-        target_os = "visionos",
-        target_os = "watchos",
-    ))
-))]
-mod poll;
-#[cfg(any(
-    mio_unsupported_force_poll_poll,
-    not(any(
-        target_os = "android",
-        target_os = "dragonfly",
-        target_os = "freebsd",
-        target_os = "ios",
-        target_os = "linux",
-        target_os = "macos",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "tvos",
-        target_os = "visionos",
-        target_os = "watchos",
-    ))
-))]
-#[cfg_attr(target_os = "wasi", allow(unused_imports))] // `Registration`: pipe waker, `net`
-pub(crate) use self::poll::{event, RawEvent, Registration, Selector};
+cfg_poll_selector! {
+    mod poll;
+    #[cfg_attr(target_os = "wasi", allow(unused_imports))] // `Registration`: pipe waker, `net`
+    pub(crate) use self::poll::{event, RawEvent, Registration, Selector};
+}
 // The flag `Waker` of WASI (preview 2), which has no descriptor to wake.
 #[cfg(target_os = "wasi")]
 pub(crate) use self::poll::FlagWake;
