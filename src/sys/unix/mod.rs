@@ -24,7 +24,8 @@ macro_rules! cfg_epoll_selector {
         $(
             #[cfg(all(
                 any(target_os = "linux", target_os = "android"),
-                not(mio_unsupported_force_poll_poll)
+                not(mio_unsupported_force_poll_poll),
+                not(mio_unsupported_force_kqueue)
             ))]
             $item
         )*
@@ -32,7 +33,8 @@ macro_rules! cfg_epoll_selector {
 }
 
 /// Items for the kqueue selector: Apple systems and the BSDs, unless poll(2)
-/// is forced.
+/// is forced; also Linux under `--cfg mio_unsupported_force_kqueue`, which
+/// runs this selector over libkqueue (an emulation, for testing).
 macro_rules! cfg_kqueue_selector {
     ($($item:item)*) => {
         $(
@@ -47,6 +49,7 @@ macro_rules! cfg_kqueue_selector {
                     target_os = "tvos",
                     target_os = "visionos",
                     target_os = "watchos",
+                    all(target_os = "linux", mio_unsupported_force_kqueue),
                 ),
                 not(mio_unsupported_force_poll_poll)
             ))]
