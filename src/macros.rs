@@ -123,3 +123,133 @@ macro_rules! warn {
         }
     };
 }
+
+/// Items for the epoll selector: Linux and Android, unless poll(2) is forced.
+/// The three `cfg_*_selector!` macros are the one place that says which
+/// selector a target gets; exactly one of them compiles its items.
+#[allow(unused_macros)] // not every target has every selector
+macro_rules! cfg_epoll_selector {
+    ($($item:item)*) => {
+        $(
+            #[cfg(all(
+                any(target_os = "linux", target_os = "android"),
+                not(mio_unsupported_force_poll_poll),
+                not(mio_unsupported_force_kqueue)
+            ))]
+            $item
+        )*
+    };
+}
+
+/// Items for the kqueue selector: Apple systems and the BSDs, unless poll(2)
+/// is forced; also Linux under `--cfg mio_unsupported_force_kqueue`, which
+/// runs this selector over libkqueue (an emulation, for testing).
+#[allow(unused_macros)] // not every target has every selector
+macro_rules! cfg_kqueue_selector {
+    ($($item:item)*) => {
+        $(
+            #[cfg(all(
+                any(
+                    target_os = "dragonfly",
+                    target_os = "freebsd",
+                    target_os = "ios",
+                    target_os = "macos",
+                    target_os = "netbsd",
+                    target_os = "openbsd",
+                    target_os = "tvos",
+                    target_os = "visionos",
+                    target_os = "watchos",
+                    all(target_os = "linux", mio_unsupported_force_kqueue),
+                ),
+                not(mio_unsupported_force_poll_poll)
+            ))]
+            $item
+        )*
+    };
+}
+
+/// Items for the poll(2) selector: wherever neither epoll nor kqueue is
+/// compiled, and when `--cfg mio_unsupported_force_poll_poll` asks for it.
+#[allow(unused_macros)] // not every target has every selector
+macro_rules! cfg_poll_selector {
+    ($($item:item)*) => {
+        $(
+            #[cfg(any(
+                mio_unsupported_force_poll_poll,
+                not(any(
+                    target_os = "android",
+                    target_os = "dragonfly",
+                    target_os = "freebsd",
+                    target_os = "ios",
+                    target_os = "linux",
+                    target_os = "macos",
+                    target_os = "netbsd",
+                    target_os = "openbsd",
+                    target_os = "tvos",
+                    target_os = "visionos",
+                    target_os = "watchos",
+                ))
+            ))]
+            $item
+        )*
+    };
+}
+
+/// Items for timers that live in the selector's own queue: kqueue's
+/// `EVFILT_TIMER` wherever the kqueue selector runs, and Windows' completion
+/// port. `sys::Timer` then takes the selector to register.
+#[allow(unused_macros)]
+macro_rules! cfg_selector_timer {
+    ($($item:item)*) => {
+        $(
+            #[cfg(any(
+                windows,
+            all(
+                any(
+                    target_os = "dragonfly",
+                    target_os = "freebsd",
+                    target_os = "ios",
+                    target_os = "macos",
+                    target_os = "netbsd",
+                    target_os = "openbsd",
+                    target_os = "tvos",
+                    target_os = "visionos",
+                    target_os = "watchos",
+                    all(target_os = "linux", mio_unsupported_force_kqueue),
+                ),
+                not(mio_unsupported_force_poll_poll)
+            )
+            ))]
+            $item
+        )*
+    };
+}
+
+/// Items for timers that are a descriptor the selector polls: a timerfd, or
+/// the helper thread's pipe. The face wraps `sys::Timer` in an `IoSource`.
+#[allow(unused_macros)]
+macro_rules! cfg_fd_timer {
+    ($($item:item)*) => {
+        $(
+            #[cfg(all(
+                unix,
+                not(all(
+                any(
+                    target_os = "dragonfly",
+                    target_os = "freebsd",
+                    target_os = "ios",
+                    target_os = "macos",
+                    target_os = "netbsd",
+                    target_os = "openbsd",
+                    target_os = "tvos",
+                    target_os = "visionos",
+                    target_os = "watchos",
+                    all(target_os = "linux", mio_unsupported_force_kqueue),
+                ),
+                not(mio_unsupported_force_poll_poll)
+            ))
+            ))]
+            $item
+        )*
+    };
+}

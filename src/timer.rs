@@ -35,13 +35,14 @@
 //! | platform | implementation |
 //! |---|---|
 //! | Linux, Android | a timerfd (`CLOCK_MONOTONIC`); the kernel counts the expirations |
-//! | macOS, iOS, FreeBSD, NetBSD, OpenBSD, DragonFly | a private kqueue holding a one-shot `EVFILT_TIMER`, re-armed by each `read`; the expirations are counted against the monotonic clock |
-//! | other Unix systems | a helper thread per timer that writes to a pipe when a deadline passes |
+//! | macOS, iOS, FreeBSD, NetBSD, OpenBSD, DragonFly | a one-shot `EVFILT_TIMER` in the `Poll`'s own kqueue, added on `register` and re-armed by each `read`; the expirations are counted against the monotonic clock |
+//! | other Unix systems (and kqueue systems under the forced poll(2) selector) | a helper thread per timer that writes to a pipe when a deadline passes |
 //! | Windows | a threadpool timer (`CreateThreadpoolTimer`) whose callback posts a completion packet to the `Poll`'s port once the expiry is due; the expirations are counted against the monotonic clock. Its resolution is the system timer's (about 15.6 ms by default): late by up to that, never early |
 //!
-//! On Unix each timer holds one descriptor (two, and a thread, on the
-//! fallback), and every implementation works with every selector, the
-//! poll(2) one included. Elsewhere [`Timer::new`] returns
+//! A timerfd timer holds one descriptor, a fallback timer two and a thread,
+//! a kqueue timer none; each works with the selector its platform builds,
+//! the poll(2) one included. A kqueue timer that is not registered reports
+//! nothing, but `read` still counts its expirations. Elsewhere [`Timer::new`] returns
 //! [`ErrorKind::Unsupported`].
 //!
 //! [`Poll`]: crate::Poll
@@ -239,7 +240,7 @@ impl fmt::Debug for Timer {
     }
 }
 
-#[cfg(unix)]
+cfg_fd_timer! {
 impl std::os::unix::io::AsRawFd for Timer {
     /// The descriptor that becomes readable when the timer expires (a
     /// timerfd on Linux).
@@ -247,10 +248,11 @@ impl std::os::unix::io::AsRawFd for Timer {
         self.inner.as_raw_fd()
     }
 }
+}
 
+cfg_fd_timer! {
 /// The OS timer in an `IoSource`, so that its reads re-arm it where edge
 /// triggering is emulated.
-#[cfg(unix)]
 mod imp {
     use std::io;
     use std::os::unix::io::{AsRawFd, RawFd};
@@ -325,9 +327,13 @@ mod imp {
     }
 }
 
-/// The Windows timer: a threadpool timer that posts a completion packet
-/// when the expiry is due (`sys/windows/timer.rs`).
-#[cfg(windows)]
+}
+
+cfg_selector_timer! {
+/// A timer that lives in the selector's queue: on Windows a threadpool
+/// timer that posts a completion packet when the expiry is due
+/// (`sys/windows/timer.rs`), on kqueue systems an `EVFILT_TIMER` in the
+/// `Poll`'s kqueue (`sys/unix/timer/kqueue.rs`).
 mod imp {
     use std::io;
     use std::time::Duration;
@@ -376,6 +382,8 @@ mod imp {
             self.0.deregister(registry.selector())
         }
     }
+}
+
 }
 
 /// No timer where the backend has none: `new` fails, so no value of this

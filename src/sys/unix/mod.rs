@@ -5,6 +5,17 @@
 /// turns that into an `io::Error` carrying the OS error. The expansion is an
 /// `unsafe` call: every use site states why its arguments are valid.
 macro_rules! syscall {
+    // A function of another module than `libc`: the kevent items of
+    // `kqueue_sys`.
+    ($module: ident :: $fn: ident ( $($arg: expr),* $(,)? ) ) => {{
+        #[allow(unused_unsafe)]
+        let res = unsafe { $module::$fn($($arg, )*) };
+        if res == -1 {
+            Err(std::io::Error::last_os_error())
+        } else {
+            Ok(res)
+        }
+    }};
     ($fn: ident ( $($arg: expr),* $(,)? ) ) => {{
         #[allow(unused_unsafe)]
         let res = unsafe { libc::$fn($($arg, )*) };
@@ -16,76 +27,22 @@ macro_rules! syscall {
     }};
 }
 
-/// Items for the epoll selector: Linux and Android, unless poll(2) is forced.
-/// The three `cfg_*_selector!` macros are the one place that says which
-/// selector a target gets; exactly one of them compiles its items.
-macro_rules! cfg_epoll_selector {
-    ($($item:item)*) => {
-        $(
-            #[cfg(all(
-                any(target_os = "linux", target_os = "android"),
-                not(mio_unsupported_force_poll_poll),
-                not(mio_unsupported_force_kqueue)
-            ))]
-            $item
-        )*
-    };
-}
-
-/// Items for the kqueue selector: Apple systems and the BSDs, unless poll(2)
-/// is forced; also Linux under `--cfg mio_unsupported_force_kqueue`, which
-/// runs this selector over libkqueue (an emulation, for testing).
-macro_rules! cfg_kqueue_selector {
-    ($($item:item)*) => {
-        $(
-            #[cfg(all(
-                any(
-                    target_os = "dragonfly",
-                    target_os = "freebsd",
-                    target_os = "ios",
-                    target_os = "macos",
-                    target_os = "netbsd",
-                    target_os = "openbsd",
-                    target_os = "tvos",
-                    target_os = "visionos",
-                    target_os = "watchos",
-                    all(target_os = "linux", mio_unsupported_force_kqueue),
-                ),
-                not(mio_unsupported_force_poll_poll)
-            ))]
-            $item
-        )*
-    };
-}
-
-/// Items for the poll(2) selector: wherever neither epoll nor kqueue is
-/// compiled, and when `--cfg mio_unsupported_force_poll_poll` asks for it.
-macro_rules! cfg_poll_selector {
-    ($($item:item)*) => {
-        $(
-            #[cfg(any(
-                mio_unsupported_force_poll_poll,
-                not(any(
-                    target_os = "android",
-                    target_os = "dragonfly",
-                    target_os = "freebsd",
-                    target_os = "ios",
-                    target_os = "linux",
-                    target_os = "macos",
-                    target_os = "netbsd",
-                    target_os = "openbsd",
-                    target_os = "tvos",
-                    target_os = "visionos",
-                    target_os = "watchos",
-                ))
-            ))]
-            $item
-        )*
-    };
-}
-
+// Which selector a target gets is said once, by the `cfg_*_selector!`
+// macros in `macros.rs`.
 mod selector;
 pub(crate) use self::selector::{event, RawEvent, Selector};
+
+// The kevent(2) items of the kqueue backend: `libc`'s on the systems that
+// have kqueue, and on Linux under `--cfg mio_unsupported_force_kqueue` those
+// of libkqueue, which `libc` does not bind there.
+cfg_kqueue_selector! {
+    #[cfg(not(target_os = "linux"))]
+    use libc as kqueue_sys;
+    #[cfg(target_os = "linux")]
+    mod kqueue_ffi;
+    #[cfg(target_os = "linux")]
+    use self::kqueue_ffi as kqueue_sys;
+}
 
 mod waker;
 pub(crate) use self::waker::Waker;

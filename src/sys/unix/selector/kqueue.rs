@@ -27,9 +27,11 @@
 
 use std::os::unix::io::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 use std::{io, mem, ptr};
 
+use super::super::kqueue_sys as kq;
 use super::kqueue_flags::{settle, Change, Changes, Consts, Outcome, MAX_CHANGES};
 use crate::sys::EventBuf;
 use crate::{Interest, Token};
@@ -38,7 +40,7 @@ use crate::{Interest, Token};
 /// `Events` and `Event` can be `Send` and `Sync`.
 #[repr(transparent)]
 #[derive(Clone)]
-pub(crate) struct RawEvent(libc::kevent);
+pub(crate) struct RawEvent(kq::kevent);
 
 // SAFETY: the only field that is not plain data is `udata`, a `void *` on
 // most systems. The selector stores a token there and only ever reads it
@@ -51,30 +53,33 @@ unsafe impl Sync for RawEvent {}
 
 /// The type of `kevent.filter` and `kevent.flags`.
 #[cfg(not(target_os = "netbsd"))]
-type Filter = libc::c_short;
+pub(crate) type Filter = libc::c_short;
 #[cfg(not(target_os = "netbsd"))]
-type Flags = libc::c_ushort;
+pub(crate) type Flags = libc::c_ushort;
 #[cfg(target_os = "netbsd")]
-type Filter = u32;
+pub(crate) type Filter = u32;
 #[cfg(target_os = "netbsd")]
-type Flags = u32;
+pub(crate) type Flags = u32;
 
 /// Where the `Waker` is built on `EVFILT_USER`; NetBSD and OpenBSD use the
-/// pipe waker (their user filter is recent or missing).
+/// pipe waker (their user filter is recent or missing). `linux` here means
+/// libkqueue (`--cfg mio_unsupported_force_kqueue`), which has the filter.
 #[cfg(any(
     target_os = "dragonfly",
     target_os = "freebsd",
     target_os = "ios",
+    target_os = "linux",
     target_os = "macos",
     target_os = "tvos",
     target_os = "visionos",
     target_os = "watchos",
 ))]
-const FILT_USER: Option<Filter> = Some(libc::EVFILT_USER);
+const FILT_USER: Option<Filter> = Some(kq::EVFILT_USER);
 #[cfg(not(any(
     target_os = "dragonfly",
     target_os = "freebsd",
     target_os = "ios",
+    target_os = "linux",
     target_os = "macos",
     target_os = "tvos",
     target_os = "visionos",
@@ -92,7 +97,7 @@ const FILT_USER: Option<Filter> = None;
     target_os = "visionos",
     target_os = "watchos",
 ))]
-const FILT_AIO: Option<Filter> = Some(libc::EVFILT_AIO);
+const FILT_AIO: Option<Filter> = Some(kq::EVFILT_AIO);
 #[cfg(not(any(
     target_os = "dragonfly",
     target_os = "freebsd",
@@ -106,24 +111,25 @@ const FILT_AIO: Option<Filter> = None;
 
 /// `EVFILT_LIO`, FreeBSD only.
 #[cfg(target_os = "freebsd")]
-const FILT_LIO: Option<Filter> = Some(libc::EVFILT_LIO);
+const FILT_LIO: Option<Filter> = Some(kq::EVFILT_LIO);
 #[cfg(not(target_os = "freebsd"))]
 const FILT_LIO: Option<Filter> = None;
 
 /// This system's `<sys/event.h>` numbers.
 const HOST: Consts<Filter, Flags> = Consts {
-    filt_read: libc::EVFILT_READ,
-    filt_write: libc::EVFILT_WRITE,
+    filt_read: kq::EVFILT_READ,
+    filt_write: kq::EVFILT_WRITE,
     filt_user: FILT_USER,
+    filt_timer: kq::EVFILT_TIMER,
     filt_aio: FILT_AIO,
     filt_lio: FILT_LIO,
-    ev_add: libc::EV_ADD,
-    ev_delete: libc::EV_DELETE,
-    ev_clear: libc::EV_CLEAR,
-    ev_receipt: libc::EV_RECEIPT,
-    ev_eof: libc::EV_EOF,
-    ev_error: libc::EV_ERROR,
-    note_trigger: libc::NOTE_TRIGGER,
+    ev_add: kq::EV_ADD,
+    ev_delete: kq::EV_DELETE,
+    ev_clear: kq::EV_CLEAR,
+    ev_receipt: kq::EV_RECEIPT,
+    ev_eof: kq::EV_EOF,
+    ev_error: kq::EV_ERROR,
+    note_trigger: kq::NOTE_TRIGGER,
 };
 
 /// Source of selector ids; 0 is never handed out, it means "not registered".
@@ -133,20 +139,27 @@ static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
 pub(crate) struct Selector {
     /// Shared by clones made with `try_clone`: they are the same queue.
     id: usize,
-    kq: OwnedFd,
+    /// One descriptor shared by every clone (the `Registry` clones, the
+    /// `Waker`, registered `Timer`s), closed when the last one goes. Sharing
+    /// it rather than `dup`ing it costs no descriptor per clone, and is what
+    /// libkqueue needs: it knows a kqueue by its descriptor number only, so
+    /// a `dup` of one is not a kqueue to it.
+    kq: Arc<OwnedFd>,
 }
 
 impl Selector {
     pub(crate) fn new() -> io::Result<Selector> {
         Ok(Selector {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            kq: new_kqueue()?,
+            kq: Arc::new(new_kqueue()?),
         })
     }
 
     pub(crate) fn try_clone(&self) -> io::Result<Selector> {
-        let kq = self.kq.try_clone()?;
-        Ok(Selector { id: self.id, kq })
+        Ok(Selector {
+            id: self.id,
+            kq: Arc::clone(&self.kq),
+        })
     }
 
     #[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
@@ -170,11 +183,11 @@ impl Selector {
         // (`RawEvent` is a transparent `kevent`), and `buf` is exclusively
         // borrowed for the call. `timeout_ptr` is null (wait forever) or
         // points at `timeout`, alive until the call returns.
-        let n = syscall!(kevent(
+        let n = syscall!(kq::kevent(
             self.kq.as_raw_fd(),
             ptr::null(),
             0,
-            buf.as_mut_ptr().cast::<libc::kevent>(),
+            buf.as_mut_ptr().cast::<kq::kevent>(),
             count(buf.capacity()),
             timeout_ptr,
         ))?;
@@ -185,6 +198,13 @@ impl Selector {
 
     #[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
     pub(crate) fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
+        // libkqueue keeps the filters of a descriptor that was closed without
+        // being deregistered, and adding them again to a new descriptor with
+        // the same number only updates them: it stays silent. Deleting them
+        // first makes the add a real one. A kernel kqueue drops a
+        // descriptor's filters when it is closed, so it needs none of this.
+        #[cfg(target_os = "linux")]
+        let _ = self.apply(fd_ident(fd), 0, &HOST.deregister(), false);
         let changes = HOST.register(interests);
         self.apply(fd_ident(fd), usize::from(token), &changes, false)
     }
@@ -213,6 +233,7 @@ impl Selector {
             target_os = "dragonfly",
             target_os = "freebsd",
             target_os = "ios",
+            target_os = "linux",
             target_os = "macos",
             target_os = "tvos",
             target_os = "visionos",
@@ -222,7 +243,7 @@ impl Selector {
     ))]
     pub(crate) fn setup_waker(&self, token: Token) -> io::Result<()> {
         let token = usize::from(token);
-        let change = HOST.user_add(libc::EVFILT_USER);
+        let change = HOST.user_add(kq::EVFILT_USER);
         self.apply(token, token, &Changes::one(change), false)
     }
 
@@ -233,6 +254,7 @@ impl Selector {
             target_os = "dragonfly",
             target_os = "freebsd",
             target_os = "ios",
+            target_os = "linux",
             target_os = "macos",
             target_os = "tvos",
             target_os = "visionos",
@@ -242,13 +264,86 @@ impl Selector {
     ))]
     pub(crate) fn wake(&self, token: Token) -> io::Result<()> {
         let token = usize::from(token);
-        let change = HOST.user_trigger(libc::EVFILT_USER);
+        let change = HOST.user_trigger(kq::EVFILT_USER);
         loop {
             match self.apply(token, token, &Changes::one(change), false) {
                 // Triggering twice is harmless, so a retry is safe.
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                 result => return result,
             }
+        }
+    }
+
+    /// Deletes the user event of the `Waker` for `token`, and with it a
+    /// wake not yet collected: a dropped `Waker` leaves nothing behind.
+    #[cfg(all(
+        any(
+            target_os = "dragonfly",
+            target_os = "freebsd",
+            target_os = "ios",
+            target_os = "linux",
+            target_os = "macos",
+            target_os = "tvos",
+            target_os = "visionos",
+            target_os = "watchos",
+        ),
+        not(mio_unsupported_force_waker_pipe)
+    ))]
+    pub(crate) fn remove_waker(&self, token: Token) -> io::Result<()> {
+        let token = usize::from(token);
+        let change = HOST.user_delete(kq::EVFILT_USER);
+        self.apply(token, token, &Changes::one(change), true)
+    }
+
+    /// Submits one `EVFILT_TIMER` change for the timer `ident`, reporting
+    /// to `token`. Timers have their own ident namespace, apart from
+    /// descriptors and user events. Deleting a timer that is not there
+    /// (it was one-shot and fired) is not an error.
+    #[cfg(feature = "timer")]
+    pub(crate) fn submit_timer(
+        &self,
+        ident: usize,
+        token: Token,
+        filter: Filter,
+        flags: Flags,
+        fflags: u32,
+        data: i64,
+    ) -> io::Result<()> {
+        let mut kev = blank_kevent();
+        kev.ident = ident as libc::uintptr_t;
+        kev.filter = filter;
+        kev.flags = flags | kq::EV_RECEIPT;
+        kev.fflags = fflags;
+        kev.data = data as _;
+        kev.udata = Udata::from_token(usize::from(token));
+        let mut receipt = blank_kevent();
+        let no_wait = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: one initialised change and room for its one receipt, both
+        // alive until the call returns; with EV_RECEIPT the kernel answers
+        // the change in `receipt` and hands out no pending event, and the
+        // zero timeout means it never waits.
+        syscall!(kq::kevent(
+            self.kq.as_raw_fd(),
+            &kev,
+            1,
+            &mut receipt,
+            1,
+            &no_wait,
+        ))?;
+        let errno = if receipt.flags & kq::EV_ERROR != 0 {
+            wide(receipt.data)
+        } else {
+            0
+        };
+        match errno {
+            0 => Ok(()),
+            e if e == i64::from(libc::ENOENT) && flags & kq::EV_DELETE != 0 => Ok(()),
+            e => Err(io::Error::from_raw_os_error(
+                i32::try_from(e).unwrap_or(libc::EIO),
+            )),
         }
     }
 
@@ -280,7 +375,7 @@ impl Selector {
         // until the call returns. With EV_RECEIPT every change produces one
         // receipt, so the kernel fills `receipts` with them and returns no
         // pending events; the zero timeout makes sure it never waits.
-        let got = syscall!(kevent(
+        let got = syscall!(kq::kevent(
             self.kq.as_raw_fd(),
             list.as_ptr(),
             count(n),
@@ -324,7 +419,7 @@ fn new_kqueue() -> io::Result<OwnedFd> {
     #[cfg(not(target_os = "netbsd"))]
     {
         // SAFETY: no arguments; returns a new descriptor or -1.
-        let fd = syscall!(kqueue())?;
+        let fd = syscall!(kq::kqueue())?;
         // SAFETY: `fd` was just created and is owned by nothing else;
         // wrapping it first means an error below closes it.
         let kq = unsafe { OwnedFd::from_raw_fd(fd) };
@@ -342,18 +437,14 @@ fn fd_ident(fd: RawFd) -> libc::uintptr_t {
     fd as libc::uintptr_t
 }
 
-fn blank_kevent() -> libc::kevent {
+fn blank_kevent() -> kq::kevent {
     // SAFETY: `kevent` is integers plus `udata` (a pointer or an integer,
     // depending on the system) and, on some systems, an array of integers:
     // all zeroes is a valid value for every field.
     unsafe { mem::zeroed() }
 }
 
-fn kevent_for(
-    ident: libc::uintptr_t,
-    change: &Change<Filter, Flags>,
-    udata: usize,
-) -> libc::kevent {
+fn kevent_for(ident: libc::uintptr_t, change: &Change<Filter, Flags>, udata: usize) -> kq::kevent {
     let mut kev = blank_kevent();
     kev.ident = ident;
     kev.filter = change.filter;
@@ -470,7 +561,7 @@ pub(crate) mod event {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             // A copy: `kevent` is packed on Apple's systems, so its fields
             // must not be borrowed in place.
-            let kev: libc::kevent = self.0 .0;
+            let kev: super::kq::kevent = self.0 .0;
             let (ident, filter, flags) = (kev.ident, kev.filter, kev.flags);
             let (fflags, data, udata) = (kev.fflags, kev.data, kev.udata);
             f.debug_struct("kevent")

@@ -32,6 +32,8 @@ pub(crate) struct Consts<F, L> {
     pub(crate) filt_write: F,
     /// `EVFILT_USER`, where the `Waker` is built on it.
     pub(crate) filt_user: Option<F>,
+    /// `EVFILT_TIMER`, which the `Timer` adds to the selector's kqueue.
+    pub(crate) filt_timer: F,
     pub(crate) filt_aio: Option<F>,
     pub(crate) filt_lio: Option<F>,
     pub(crate) ev_add: L,
@@ -178,6 +180,13 @@ impl<F: Int, L: Int> Consts<F, L> {
         self.add(user_filter)
     }
 
+    /// Deletes the user event added by [`Consts::user_add`], together with
+    /// a trigger not yet returned.
+    #[allow(dead_code)] // unused where the waker is a pipe
+    pub(crate) fn user_delete(&self, user_filter: F) -> Change<F, L> {
+        self.delete(user_filter)
+    }
+
     /// Triggers the user event added by [`Consts::user_add`].
     #[allow(dead_code)] // unused where the waker is a pipe
     pub(crate) fn user_trigger(&self, user_filter: F) -> Change<F, L> {
@@ -211,10 +220,10 @@ impl<F: Int, L: Int> Consts<F, L> {
         }
     }
 
-    /// True if `filter` is readable: `EVFILT_READ`, or the waker's
-    /// `EVFILT_USER`.
+    /// True if `filter` is readable: `EVFILT_READ`, the waker's
+    /// `EVFILT_USER`, or a timer's `EVFILT_TIMER`.
     pub(crate) fn is_readable(&self, filter: F) -> bool {
-        filter == self.filt_read || Some(filter) == self.filt_user
+        filter == self.filt_read || filter == self.filt_timer || Some(filter) == self.filt_user
     }
 
     pub(crate) fn is_writable(&self, filter: F) -> bool {
@@ -249,6 +258,7 @@ impl<F: Int, L: Int> Consts<F, L> {
             (Some(self.filt_read), "EVFILT_READ"),
             (Some(self.filt_write), "EVFILT_WRITE"),
             (self.filt_user, "EVFILT_USER"),
+            (Some(self.filt_timer), "EVFILT_TIMER"),
             (self.filt_aio, "EVFILT_AIO"),
             (self.filt_lio, "EVFILT_LIO"),
         ]
@@ -309,6 +319,7 @@ mod tests {
         filt_read: -1,
         filt_write: -2,
         filt_user: Some(-11),
+        filt_timer: -7,
         filt_aio: Some(-3),
         filt_lio: Some(-10),
         ev_add: EV_ADD,
@@ -332,6 +343,7 @@ mod tests {
         filt_read: 0,
         filt_write: 1,
         filt_user: None,
+        filt_timer: 6,
         filt_aio: Some(2),
         filt_lio: None,
         ev_add: EV_ADD as u32,
@@ -523,6 +535,7 @@ mod tests {
         assert!(c.is_writable(-2) && !c.is_readable(-2));
         // The waker's user event reads as readable.
         assert!(c.is_readable(-11));
+        assert!(c.is_readable(-7) && !c.is_writable(-7));
         assert!(!c.is_aio(-1) && !c.is_lio(-1));
         assert!(c.is_aio(-3) && !c.is_readable(-3));
         assert!(c.is_lio(-10) && !c.is_readable(-10));

@@ -1,7 +1,7 @@
 //! One `Selector` per kernel interface; exactly one is compiled.
 
 // Which selector a target gets is decided once, by the `cfg_*_selector!`
-// macros in `sys/unix/mod.rs`.
+// macros in `macros.rs`.
 cfg_epoll_selector! {
     mod epoll;
     pub(crate) use self::epoll::{event, RawEvent, Selector};
@@ -10,6 +10,8 @@ cfg_epoll_selector! {
 cfg_kqueue_selector! {
     mod kqueue;
     pub(crate) use self::kqueue::{event, RawEvent, Selector};
+    #[cfg(feature = "timer")]
+    pub(crate) use self::kqueue::{Filter, Flags};
 }
 
 cfg_poll_selector! {
@@ -23,38 +25,10 @@ pub(crate) use self::poll::FlagWake;
 
 // The kqueue selector's flag arithmetic is plain integer code: its unit
 // tests run on every host, Linux included.
-#[cfg(any(
-    test,
-    all(
-        any(
-            target_os = "dragonfly",
-            target_os = "freebsd",
-            target_os = "ios",
-            target_os = "macos",
-            target_os = "netbsd",
-            target_os = "openbsd",
-            target_os = "tvos",
-            target_os = "visionos",
-            target_os = "watchos",
-        ),
-        not(mio_unsupported_force_poll_poll)
-    )
-))]
-#[cfg_attr(
-    not(all(
-        any(
-            target_os = "dragonfly",
-            target_os = "freebsd",
-            target_os = "ios",
-            target_os = "macos",
-            target_os = "netbsd",
-            target_os = "openbsd",
-            target_os = "tvos",
-            target_os = "visionos",
-            target_os = "watchos",
-        ),
-        not(mio_unsupported_force_poll_poll)
-    )),
-    allow(dead_code)
-)]
+#[cfg(test)]
+#[allow(dead_code)]
 mod kqueue_flags;
+cfg_kqueue_selector! {
+    #[cfg(not(test))]
+    mod kqueue_flags;
+}

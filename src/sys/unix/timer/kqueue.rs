@@ -1,36 +1,41 @@
-//! `Timer` on kqueue systems: a private kqueue holding one one-shot
-//! `EVFILT_TIMER` (kqueue(2)). The private kqueue's descriptor is readable
-//! while the timer's event is pending, so it is what the face registers: it
-//! works with the kqueue selector (`EVFILT_READ` on a kqueue) and with the
-//! poll(2) one alike, and the timer's events never mix with the selector's.
+//! `Timer` on kqueue systems: an `EVFILT_TIMER` in the `Poll`'s own kqueue
+//! (kqueue(2)), added when the timer is registered. No descriptor of its
+//! own and no kqueue inside another: the event comes straight out of the
+//! selector's `kevent` call with the timer's token as `udata`.
 //!
 //! The schedule (`schedule.rs`) decides what is due from the monotonic
-//! clock; the kernel timer only wakes the poller, and each read drains its
-//! event and arms the next one-shot. `Instant` reads the clock the kernel
+//! clock; the kernel timer is always a one-shot that only wakes the poller,
+//! and each `read` arms the next one. `Instant` reads the clock the kernel
 //! timer runs on (`CLOCK_MONOTONIC`, or `mach_absolute_time` on Apple's
 //! systems); were the wake-up ever early, the read would find nothing due
 //! and arm the timer for the rest.
+//!
+//! An unregistered timer keeps its schedule and can be read; it reports
+//! nothing until it is registered, which arms the kernel timer for the
+//! schedule's next deadline. A timer registered without
+//! `Interest::READABLE` has no kernel timer either, as a timerfd registered
+//! that way would never be reported.
+//!
+//! Every timer has an `ident` of its own, from a process-wide counter, so
+//! that any number of timers share one kqueue.
 
-use std::os::unix::io::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
-use std::{fmt, io, mem, ptr};
+use std::{fmt, io};
 
 use super::kqueue_args::{TimerChange, TimerConsts, Unit};
 use super::schedule::Schedule;
+use crate::sys::unix::kqueue_sys as kq;
+use crate::sys::unix::selector::{Filter, Flags};
+use crate::sys::Selector;
+use crate::{Interest, Token};
 
-#[cfg(not(target_os = "netbsd"))]
-type Filter = libc::c_short;
-#[cfg(not(target_os = "netbsd"))]
-type Flags = libc::c_ushort;
-#[cfg(target_os = "netbsd")]
-type Filter = u32;
-#[cfg(target_os = "netbsd")]
-type Flags = u32;
-
-/// The units this system's `EVFILT_TIMER` takes, finest first.
+/// The units this system's `EVFILT_TIMER` takes, finest first. On Linux
+/// this is libkqueue, which takes Apple's unit flags.
 #[cfg(any(
     target_os = "ios",
+    target_os = "linux",
     target_os = "macos",
     target_os = "tvos",
     target_os = "visionos",
@@ -38,16 +43,16 @@ type Flags = u32;
 ))]
 const UNITS: &[Unit] = &[
     Unit {
-        fflags: libc::NOTE_NSECONDS,
+        fflags: kq::NOTE_NSECONDS,
         nanos: 1,
     },
     Unit {
-        fflags: libc::NOTE_USECONDS,
+        fflags: kq::NOTE_USECONDS,
         nanos: 1_000,
     },
     super::kqueue_args::MILLISECONDS,
     Unit {
-        fflags: libc::NOTE_SECONDS,
+        fflags: kq::NOTE_SECONDS,
         nanos: 1_000_000_000,
     },
 ];
@@ -76,61 +81,71 @@ const UNITS: &[Unit] = &[
 const UNITS: &[Unit] = &[super::kqueue_args::MILLISECONDS];
 
 const HOST: TimerConsts<Filter, Flags> = TimerConsts {
-    filt_timer: libc::EVFILT_TIMER,
-    ev_add: libc::EV_ADD,
-    ev_delete: libc::EV_DELETE,
-    ev_oneshot: libc::EV_ONESHOT,
+    filt_timer: kq::EVFILT_TIMER,
+    ev_add: kq::EV_ADD,
+    ev_delete: kq::EV_DELETE,
+    ev_oneshot: kq::EV_ONESHOT,
     units: UNITS,
     // `data` is an `intptr_t` on most systems, an `int64_t` on some: this
     // bound holds for all of them.
     max_data: isize::MAX as i64,
 };
 
-/// The timer's `ident`: any number does, the kqueue holds nothing else.
-const IDENT: libc::uintptr_t = 1;
+/// Source of timer idents; each timer takes one for its life.
+static NEXT_IDENT: AtomicUsize = AtomicUsize::new(1);
 
 pub(crate) struct Timer {
-    kq: OwnedFd,
-    schedule: Mutex<Schedule>,
+    ident: usize,
+    state: Mutex<State>,
+}
+
+struct State {
+    schedule: Schedule,
+    /// The kqueue the timer is registered with, and under which token;
+    /// `None` while it is not registered.
+    registration: Option<Registration>,
+}
+
+struct Registration {
+    selector: Selector,
+    token: Token,
+    interests: Interest,
 }
 
 impl Timer {
     pub(crate) fn new() -> io::Result<Timer> {
         Ok(Timer {
-            kq: new_kqueue()?,
-            schedule: Mutex::new(Schedule::disarmed()),
+            ident: NEXT_IDENT.fetch_add(1, Ordering::Relaxed),
+            state: Mutex::new(State {
+                schedule: Schedule::disarmed(),
+                registration: None,
+            }),
         })
     }
 
     pub(crate) fn set(&self, first: Duration, interval: Option<Duration>) -> io::Result<()> {
-        let mut schedule = self.schedule();
-        // An event of the old schedule would only be a spurious wake-up.
-        self.drain()?;
+        let mut state = self.state();
         let now = Instant::now();
-        schedule.arm(now, first, interval);
-        self.arm_kernel(&schedule, now)
+        state.schedule.arm(now, first, interval);
+        // An event of the old schedule still on its way is a spurious one:
+        // `read` finds nothing due for it.
+        self.arm_kernel(&state, now)
     }
 
     pub(crate) fn cancel(&self) -> io::Result<()> {
-        let mut schedule = self.schedule();
-        schedule.cancel();
-        self.delete_kernel()?;
-        self.drain().map(drop)
+        let mut state = self.state();
+        state.schedule.cancel();
+        self.arm_kernel(&state, Instant::now())
     }
 
     pub(crate) fn read(&self) -> io::Result<u64> {
-        let mut schedule = self.schedule();
-        // Drain first, count second: an expiry after the count leaves its
-        // own event behind, so none is lost.
-        let woken = self.drain()?;
+        let mut state = self.state();
         let now = Instant::now();
-        let count = schedule.take(now);
-        // The one-shot fired (or fires any moment now for what was just
-        // counted): arm it for the next expiry. Otherwise it is still
-        // armed for the right deadline.
-        if woken || count > 0 {
-            self.arm_kernel(&schedule, now)?;
-        }
+        let count = state.schedule.take(now);
+        // The one-shot that woke the caller is spent (or, for a spurious
+        // event, still armed for the same deadline, which re-adding keeps):
+        // arm it for the next deadline.
+        self.arm_kernel(&state, now)?;
         if count == 0 {
             Err(io::ErrorKind::WouldBlock.into())
         } else {
@@ -138,111 +153,137 @@ impl Timer {
         }
     }
 
-    fn schedule(&self) -> MutexGuard<'_, Schedule> {
-        // Every update of the schedule is a few plain stores.
-        self.schedule.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// One-shot for the schedule's next deadline (measured from `now`,
-    /// taken before this call, so never early), or none.
-    fn arm_kernel(&self, schedule: &Schedule, now: Instant) -> io::Result<()> {
-        match schedule.deadline() {
-            Some(deadline) => {
-                let delay = deadline.saturating_duration_since(now);
-                self.submit(HOST.once_after(delay))
-            }
-            None => self.delete_kernel(),
+    pub(crate) fn register(
+        &self,
+        selector: &Selector,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
+        let mut state = self.state();
+        if state.registration.is_some() {
+            return Err(already_registered());
         }
-    }
-
-    fn delete_kernel(&self) -> io::Result<()> {
-        match self.submit(HOST.delete()) {
-            Err(err) if err.raw_os_error() == Some(libc::ENOENT) => Ok(()),
-            result => result,
-        }
-    }
-
-    fn submit(&self, change: TimerChange<Filter, Flags>) -> io::Result<()> {
-        let mut kev = blank_kevent();
-        kev.ident = IDENT;
-        kev.filter = change.filter;
-        kev.flags = change.flags;
-        kev.fflags = change.fflags;
-        kev.data = change.data as _;
-        // SAFETY: one initialised change that outlives the call, no event
-        // list (errors come back as -1 and errno), no timeout needed since
-        // nothing is waited for.
-        syscall!(kevent(
-            self.kq.as_raw_fd(),
-            &kev,
-            1,
-            ptr::null_mut(),
-            0,
-            ptr::null()
-        ))
-        .map(drop)
-    }
-
-    /// Takes the timer's pending event, if any: whether there was one.
-    fn drain(&self) -> io::Result<bool> {
-        let mut out = [blank_kevent(); 1];
-        let zero = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
+        let registration = Registration {
+            selector: selector.try_clone()?,
+            token,
+            interests,
         };
-        // SAFETY: no changes; the kernel writes at most one event into
-        // `out`; `zero` outlives the call and makes it return at once.
-        let n = syscall!(kevent(
-            self.kq.as_raw_fd(),
-            ptr::null(),
-            0,
-            out.as_mut_ptr(),
-            1,
-            &zero
-        ))?;
-        Ok(n > 0)
+        state.registration = Some(registration);
+        let result = self.arm_kernel(&state, Instant::now());
+        if result.is_err() {
+            state.registration = None;
+        }
+        result
+    }
+
+    pub(crate) fn reregister(
+        &self,
+        selector: &Selector,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
+        let mut state = self.state();
+        match state.registration.as_mut() {
+            Some(registration) if registration.selector.id() == selector.id() => {
+                registration.token = token;
+                registration.interests = interests;
+            }
+            Some(_) => return Err(registered_elsewhere()),
+            None => return Err(not_registered()),
+        }
+        self.arm_kernel(&state, Instant::now())
+    }
+
+    pub(crate) fn deregister(&self, selector: &Selector) -> io::Result<()> {
+        let mut state = self.state();
+        match &state.registration {
+            Some(registration) if registration.selector.id() == selector.id() => {
+                let result = self.submit(registration, HOST.delete());
+                state.registration = None;
+                result
+            }
+            _ => Err(not_registered()),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // Every update under the lock is a few plain stores and a kevent
+        // call: a panic cannot leave the state half-updated.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Makes the kernel timer match the schedule: a one-shot for the next
+    /// deadline (measured from `now`, taken before this call, so never
+    /// early), or none. Nothing while the timer is not registered for
+    /// readability.
+    fn arm_kernel(&self, state: &State, now: Instant) -> io::Result<()> {
+        let Some(registration) = &state.registration else {
+            return Ok(());
+        };
+        match state.schedule.deadline() {
+            Some(deadline) if registration.interests.is_readable() => {
+                let delay = deadline.saturating_duration_since(now);
+                self.submit(registration, HOST.once_after(delay))
+            }
+            _ => self.submit(registration, HOST.delete()),
+        }
+    }
+
+    fn submit(
+        &self,
+        registration: &Registration,
+        change: TimerChange<Filter, Flags>,
+    ) -> io::Result<()> {
+        registration.selector.submit_timer(
+            self.ident,
+            registration.token,
+            change.filter,
+            change.flags,
+            change.fflags,
+            change.data,
+        )
     }
 }
 
-impl AsRawFd for Timer {
-    fn as_raw_fd(&self) -> RawFd {
-        self.kq.as_raw_fd()
+impl Drop for Timer {
+    fn drop(&mut self) {
+        let state = self.state();
+        if let Some(registration) = &state.registration {
+            // Nothing to do about a failure: the kqueue outlives no timer
+            // it holds, and a one-shot that fired is gone already.
+            let _ = self.submit(registration, HOST.delete());
+        }
     }
 }
 
 impl fmt::Debug for Timer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.state();
         f.debug_struct("Timer")
-            .field("kq", &self.kq.as_raw_fd())
-            .field("deadline", &self.schedule().deadline())
+            .field("ident", &self.ident)
+            .field("deadline", &state.schedule.deadline())
+            .field("token", &state.registration.as_ref().map(|r| r.token))
             .finish()
     }
 }
 
-fn blank_kevent() -> libc::kevent {
-    // SAFETY: `kevent` is plain data (integers and a pointer that is never
-    // dereferenced); all-zero is a valid value.
-    unsafe { mem::zeroed() }
+fn already_registered() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        "I/O source already registered with a `Registry`",
+    )
 }
 
-/// A new kqueue, close-on-exec.
-fn new_kqueue() -> io::Result<OwnedFd> {
-    #[cfg(target_os = "netbsd")]
-    {
-        // SAFETY: no pointers; returns a new descriptor or -1.
-        let fd = syscall!(kqueue1(libc::O_CLOEXEC))?;
-        // SAFETY: `fd` was just created and is owned by nothing else.
-        Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-    }
-    #[cfg(not(target_os = "netbsd"))]
-    {
-        // SAFETY: no arguments; returns a new descriptor or -1.
-        let fd = syscall!(kqueue())?;
-        // SAFETY: `fd` was just created and is owned by nothing else;
-        // wrapping it first means an error below closes it.
-        let kq = unsafe { OwnedFd::from_raw_fd(fd) };
-        // SAFETY: plain fcntl on a descriptor we own.
-        syscall!(fcntl(kq.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC))?;
-        Ok(kq)
-    }
+fn registered_elsewhere() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        "I/O source already registered with a different `Registry`",
+    )
+}
+
+fn not_registered() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::NotFound,
+        "I/O source not registered with `Registry`",
+    )
 }

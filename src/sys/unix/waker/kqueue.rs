@@ -1,11 +1,14 @@
 //! `Waker` over kqueue's user filter (`EVFILT_USER`): no descriptor of its
-//! own beyond a duplicate of the kqueue's. `new` adds a user event whose
-//! ident and udata are the token; `wake` triggers it (`NOTE_TRIGGER`).
-//! Added with `EV_CLEAR`, it is reset when a poll returns it, so wakes the
-//! poller has not collected yet coalesce into one event.
+//! own, it shares the `Poll`'s kqueue. `new` adds a user event whose ident
+//! and udata are the token; `wake` triggers it (`NOTE_TRIGGER`). Added with
+//! `EV_CLEAR`, it is reset when a poll returns it, so wakes the poller has
+//! not collected yet coalesce into one event. Dropping the `Waker` deletes
+//! the user event, and with it a wake still pending: no event of a dropped
+//! `Waker` is returned afterwards.
 //!
 //! Used where the OS has the user filter: Apple's systems, FreeBSD and
-//! DragonFly. NetBSD and OpenBSD use the pipe waker.
+//! DragonFly, and libkqueue on Linux (`--cfg mio_unsupported_force_kqueue`).
+//! NetBSD and OpenBSD use the pipe waker.
 
 use std::io;
 
@@ -14,8 +17,8 @@ use crate::Token;
 
 #[derive(Debug)]
 pub(crate) struct Waker {
-    /// The same kqueue as the `Poll`'s, through its own descriptor, so the
-    /// waker outlives no borrow and can move to any thread.
+    /// The `Poll`'s kqueue, shared, so the waker outlives no borrow and can
+    /// move to any thread.
     selector: Selector,
     token: Token,
 }
@@ -29,5 +32,13 @@ impl Waker {
 
     pub(crate) fn wake(&self) -> io::Result<()> {
         self.selector.wake(self.token)
+    }
+}
+
+impl Drop for Waker {
+    fn drop(&mut self) {
+        // The only failure is a user event already gone, which leaves
+        // nothing to clean up either.
+        let _ = self.selector.remove_waker(self.token);
     }
 }

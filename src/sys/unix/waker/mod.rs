@@ -2,15 +2,20 @@
 //! where the kqueue selector runs on a system that has that filter, a
 //! self-pipe otherwise or when `--cfg mio_unsupported_force_waker_pipe`
 //! asks for it; on WASI (preview 2) a flag in the poll(2) selector.
+//!
+//! On Linux, `--cfg mio_unsupported_force_kqueue` (the kqueue selector over
+//! libkqueue) takes the `EVFILT_USER` waker too, as a kqueue system would.
 
 #[cfg(all(
     any(target_os = "linux", target_os = "android"),
-    not(mio_unsupported_force_waker_pipe)
+    not(mio_unsupported_force_waker_pipe),
+    not(all(mio_unsupported_force_kqueue, not(mio_unsupported_force_poll_poll)))
 ))]
 mod eventfd;
 #[cfg(all(
     any(target_os = "linux", target_os = "android"),
-    not(mio_unsupported_force_waker_pipe)
+    not(mio_unsupported_force_waker_pipe),
+    not(all(mio_unsupported_force_kqueue, not(mio_unsupported_force_poll_poll)))
 ))]
 pub(crate) use self::eventfd::Waker;
 
@@ -24,6 +29,7 @@ pub(crate) use self::eventfd::Waker;
         target_os = "tvos",
         target_os = "visionos",
         target_os = "watchos",
+        all(target_os = "linux", mio_unsupported_force_kqueue),
     ),
     not(mio_unsupported_force_waker_pipe),
     not(mio_unsupported_force_poll_poll)
@@ -38,6 +44,7 @@ mod kqueue;
         target_os = "tvos",
         target_os = "visionos",
         target_os = "watchos",
+        all(target_os = "linux", mio_unsupported_force_kqueue),
     ),
     not(mio_unsupported_force_waker_pipe),
     not(mio_unsupported_force_poll_poll)
@@ -50,7 +57,8 @@ mod flag;
 #[cfg(target_os = "wasi")]
 pub(crate) use self::flag::Waker;
 
-// Everywhere else neither of the above is compiled.
+// Everywhere else none of the above is compiled: other systems, and any
+// system under `mio_unsupported_force_waker_pipe`.
 #[cfg(not(any(
     target_os = "wasi",
     all(
