@@ -8,7 +8,8 @@
 #   scripts/soak.sh --ci       45 s per backend: about 2.5 minutes for both on
 #                              a 2-core machine, builds included
 #   scripts/soak.sh --long     30 minutes per backend
-#   scripts/soak.sh [mode] --backend epoll|poll   one backend only
+#   scripts/soak.sh [mode] --backend epoll|poll|kqueue   one backend only
+#                              (kqueue: over libkqueue, see scripts/kqueue.sh)
 #   scripts/soak.sh [mode] -- ARGS...             more mio-soak options
 #                              (see `mio-soak --help`), e.g. -- --seconds 600
 #
@@ -35,7 +36,7 @@ while [ $# -gt 0 ]; do
             break
             ;;
         *)
-            echo "usage: $0 [--ci|--long] [--backend epoll|poll] [-- mio-soak options]" >&2
+            echo "usage: $0 [--ci|--long] [--backend epoll|poll|kqueue] [-- mio-soak options]" >&2
             exit 2
             ;;
     esac
@@ -56,6 +57,9 @@ for backend in "${backends[@]}"; do
     case "$backend" in
         epoll) flags="${RUSTFLAGS:-}" ;;
         poll) flags="${RUSTFLAGS:-} --cfg mio_unsupported_force_poll_poll" ;;
+        # Over libkqueue, which scripts/kqueue.sh builds (not in the default
+        # set: scripts/kqueue.sh runs it).
+        kqueue) flags="${RUSTFLAGS:-} $("$root/scripts/kqueue.sh" --rustflags)" ;;
         *)
             echo "unknown backend $backend" >&2
             exit 2

@@ -328,7 +328,17 @@ fn dropped_peer_closes_both_directions() {
     let seen = wait_for(&mut poll, &mut events, SERVER, "read_closed", |e| {
         e.is_read_closed()
     });
-    assert!(seen.write_closed, "{seen:?}");
+    if uds_util::backend::SPLIT_EVENTS {
+        // kqueue reports the write side with a filter, and an event, of
+        // its own: in the same poll, or a later one.
+        if !seen.write_closed && !seen_in(&events, SERVER, |e| e.is_write_closed()) {
+            wait_for(&mut poll, &mut events, SERVER, "write_closed", |e| {
+                e.is_write_closed()
+            });
+        }
+    } else {
+        assert!(seen.write_closed, "{seen:?}");
+    }
     assert_eq!(drain(&b), (Vec::new(), true));
     let err = (&b).write(b"nobody").unwrap_err();
     assert!(

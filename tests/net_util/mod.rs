@@ -56,6 +56,18 @@ pub struct Observed {
 }
 
 impl Observed {
+    /// The readiness of both events together (same token).
+    pub fn union(&self, other: &Observed) -> Observed {
+        Observed {
+            token: self.token,
+            readable: self.readable || other.readable,
+            writable: self.writable || other.writable,
+            error: self.error || other.error,
+            read_closed: self.read_closed || other.read_closed,
+            write_closed: self.write_closed || other.write_closed,
+        }
+    }
+
     pub fn from_event(event: &Event) -> Observed {
         Observed {
             token: event.token(),
@@ -88,12 +100,24 @@ where
             panic!("no event for {token:?} that is {what} within {DEADLINE:?}; saw {seen:#?}");
         }
         poll_retrying(poll, events, Some(deadline - now));
+        let mut merged: Option<Observed> = None;
         for event in events.iter() {
             let observed = Observed::from_event(event);
             if observed.token == token && wanted(&observed) {
                 return observed;
             }
+            if observed.token == token {
+                merged = Some(merged.map_or(observed, |m| m.union(&observed)));
+            }
             seen.push(observed);
+        }
+        // On kqueue one change of state can come as an event per filter
+        // (read side, write side), where epoll gives one event: what those
+        // events of one poll say together counts as one event.
+        if backend::SPLIT_EVENTS {
+            if let Some(merged) = merged.filter(|m| wanted(m)) {
+                return merged;
+            }
         }
     }
 }
@@ -629,3 +653,6 @@ mod windows {
         }
     }
 }
+
+#[path = "../util/backend.rs"]
+pub mod backend;

@@ -88,6 +88,12 @@ pub fn wait_for(
     }
 }
 
+/// Whether the last poll's `events` hold one for `token` that satisfies
+/// `pred`.
+pub fn seen_in(events: &Events, token: Token, pred: impl Fn(&Event) -> bool) -> bool {
+    events.iter().any(|e| e.token() == token && pred(e))
+}
+
 pub fn wait_readable(poll: &mut Poll, events: &mut Events, token: Token) -> Seen {
     wait_for(poll, events, token, "readable", |e| e.is_readable())
 }
@@ -194,3 +200,6 @@ pub fn fd_flags(fd: std::os::unix::io::RawFd) -> (bool, bool) {
     let flags = u32::from_str_radix(flags.trim(), 8).unwrap();
     (flags & O_NONBLOCK != 0, flags & O_CLOEXEC != 0)
 }
+
+#[path = "../util/backend.rs"]
+pub mod backend;

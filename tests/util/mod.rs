@@ -39,6 +39,19 @@ pub struct Seen {
 }
 
 impl Seen {
+    /// The readiness of both events together (same token).
+    pub fn union(&self, other: &Seen) -> Seen {
+        Seen {
+            token: self.token,
+            readable: self.readable || other.readable,
+            writable: self.writable || other.writable,
+            error: self.error || other.error,
+            read_closed: self.read_closed || other.read_closed,
+            write_closed: self.write_closed || other.write_closed,
+            priority: self.priority || other.priority,
+        }
+    }
+
     pub fn of(event: &Event) -> Seen {
         Seen {
             token: event.token(),
@@ -100,12 +113,28 @@ where
                 token, what, WAIT, skipped
             );
         }
-        for seen in poll_once(poll, events, Some(deadline - now)) {
-            if seen.token == token && accept(&seen) {
-                return seen;
+        let batch = poll_once(poll, events, Some(deadline - now));
+        for seen in &batch {
+            if seen.token == token && accept(seen) {
+                return *seen;
             }
-            skipped.push(seen);
         }
+        // On kqueue one change of state can come as an event per filter
+        // (read side, write side), where epoll gives one event: what those
+        // events of one poll say together counts as one event.
+        if backend::SPLIT_EVENTS {
+            let mut merged: Option<Seen> = None;
+            for seen in batch.iter().filter(|seen| seen.token == token) {
+                merged = Some(match merged {
+                    None => *seen,
+                    Some(m) => m.union(seen),
+                });
+            }
+            if let Some(merged) = merged.filter(|merged| accept(merged)) {
+                return merged;
+            }
+        }
+        skipped.extend(batch);
     }
 }
 
@@ -362,3 +391,6 @@ mod pipes {
 mod wine;
 #[allow(unused_imports)]
 pub use self::wine::under_wine;
+
+#[path = "backend.rs"]
+pub mod backend;

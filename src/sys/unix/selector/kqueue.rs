@@ -172,6 +172,14 @@ impl Selector {
         events: &mut EventBuf,
         timeout: Option<Duration>,
     ) -> io::Result<()> {
+        // libkqueue (Linux) hands the timeout to epoll_wait in whole
+        // milliseconds, rounded down: a shorter wait would return at once.
+        // Rounding up there keeps "never early". Kernels take the timespec.
+        #[cfg(target_os = "linux")]
+        let timeout = timeout.map(|t| {
+            let ms = (t.as_nanos() + 999_999) / 1_000_000;
+            Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
+        });
         let timeout = timeout.map(to_timespec);
         let timeout_ptr = timeout
             .as_ref()
@@ -198,13 +206,8 @@ impl Selector {
 
     #[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
     pub(crate) fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
-        // libkqueue keeps the filters of a descriptor that was closed without
-        // being deregistered, and adding them again to a new descriptor with
-        // the same number only updates them: it stays silent. Deleting them
-        // first makes the add a real one. A kernel kqueue drops a
-        // descriptor's filters when it is closed, so it needs none of this.
         #[cfg(target_os = "linux")]
-        let _ = self.apply(fd_ident(fd), 0, &HOST.deregister(), false);
+        self.libkqueue_forget(fd);
         let changes = HOST.register(interests);
         self.apply(fd_ident(fd), usize::from(token), &changes, false)
     }
@@ -216,8 +219,27 @@ impl Selector {
         token: Token,
         interests: Interest,
     ) -> io::Result<()> {
+        #[cfg(target_os = "linux")]
+        self.libkqueue_forget(fd);
         let changes = HOST.reregister(interests);
         self.apply(fd_ident(fd), usize::from(token), &changes, false)
+    }
+
+    /// libkqueue only (Linux): deletes whatever filters `fd` has, so that
+    /// the add that follows is a fresh one. Two ways libkqueue differs from
+    /// a kernel kqueue make this necessary:
+    /// - it keeps the filters of a descriptor that was closed without being
+    ///   deregistered, and adding them to a new descriptor with the same
+    ///   number only updates them, which leaves the new one silent;
+    /// - an add that updates a registered filter does not look at the
+    ///   descriptor's state again, so a `reregister` of a source that is
+    ///   ready already would report nothing.
+    ///
+    /// A kernel kqueue drops a descriptor's filters on close and checks the
+    /// state on every add, so native systems need none of this.
+    #[cfg(target_os = "linux")]
+    fn libkqueue_forget(&self, fd: RawFd) {
+        let _ = self.apply(fd_ident(fd), 0, &HOST.deregister(), false);
     }
 
     #[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
@@ -365,6 +387,14 @@ impl Selector {
         for (slot, change) in list.iter_mut().zip(changes) {
             *slot = kevent_for(ident, change, udata);
         }
+        // libkqueue (Linux) keeps one epoll entry per descriptor for both
+        // filters, and an add of a second filter rebuilds that entry from
+        // the first filter's read/write bits only: after READ then WRITE it
+        // no longer asks for EPOLLRDHUP, and a peer's shutdown never shows
+        // up as EV_EOF. Adding WRITE first and READ second keeps it. A
+        // kernel kqueue keeps the filters apart, in any order.
+        #[cfg(target_os = "linux")]
+        list[..n].reverse();
         let mut receipts = [blank_kevent(); MAX_CHANGES];
         let no_wait = libc::timespec {
             tv_sec: 0,
