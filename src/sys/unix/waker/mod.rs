@@ -3,6 +3,11 @@
 //! self-pipe otherwise or when `--cfg mio_unsupported_force_waker_pipe`
 //! asks for it; on WASI (preview 2) a flag in the poll(2) selector.
 
+// The eventfd and pipe wakers' coalescing. Unused where the kqueue or the
+// flag waker is the one compiled.
+#[allow(dead_code)]
+mod coalesce;
+
 #[cfg(all(
     any(target_os = "linux", target_os = "android"),
     not(mio_unsupported_force_waker_pipe)
