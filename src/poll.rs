@@ -98,8 +98,9 @@ impl Poll {
     /// * any other value is rounded *up*, never down, to the OS's
     ///   resolution, so a short timeout never turns into a busy loop.
     ///
-    /// The resolution, per platform (the kernel adds its timer slack, 50 µs
-    /// by default on Linux):
+    /// The resolution, per platform (on top of it the kernel adds its timer
+    /// slack, 50 µs by default on Linux; a thread that needs tighter
+    /// wake-ups can lower its own with `prctl(PR_SET_TIMERSLACK)`):
     ///
     /// | platform | call | resolution |
     /// |---|---|---|
