@@ -53,7 +53,12 @@ fn zero_timeout_does_not_block() {
 }
 
 /// Whether this kernel has `epoll_pwait2` (Linux 5.11 and later).
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(all(
+    any(target_os = "linux", target_os = "android"),
+    target_pointer_width = "64",
+    not(mio_unsupported_force_poll_poll),
+    not(mio_unsupported_force_kqueue)
+))]
 fn kernel_has_epoll_pwait2() -> bool {
     let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     let mut parts = release.trim().split(|c: char| !c.is_ascii_digit());
