@@ -18,6 +18,12 @@
 //! The state is per `Waker`: a pending wake of one `Waker` never swallows a
 //! wake of another registered with the same `Poll`.
 //!
+//! A selector that *consumes* the signal itself (poll(2) drains the waker's
+//! descriptor) must clear after that consumption, not before it: a wake
+//! that set the flag and wrote between a clear and a drain would have its
+//! write eaten and leave the flag set with nothing pending. epoll consumes
+//! nothing (the descriptor is edge-triggered and never read).
+//!
 //! ## Why "each time the wait returns" rather than "when the waker's event
 //! is seen"
 //!
