@@ -95,9 +95,25 @@ impl Poll {
     /// * `None` blocks until at least one event arrives (a [`Waker`] can
     ///   provide one);
     /// * `Some(Duration::ZERO)` checks for events and returns at once;
-    /// * any other value is rounded *up* to the OS's resolution (one
-    ///   millisecond on epoll), so a short timeout never turns into a busy
-    ///   loop.
+    /// * any other value is rounded *up*, never down, to the OS's
+    ///   resolution, so a short timeout never turns into a busy loop.
+    ///
+    /// The resolution, per platform (on top of it the kernel adds its timer
+    /// slack, 50 µs by default on Linux; a thread that needs tighter
+    /// wake-ups can lower its own with `prctl(PR_SET_TIMERSLACK)`):
+    ///
+    /// | platform | call | resolution |
+    /// |---|---|---|
+    /// | Linux, Android (epoll), 64-bit | `epoll_pwait2` (Linux 5.11+) | 1 ns |
+    /// | the same on older kernels, 32-bit targets | `epoll_wait` | 1 ms |
+    /// | poll(2) backend | `ppoll` where available, else `poll` | 1 ns, else 1 ms |
+    /// | macOS, iOS, BSDs (kqueue) | `kevent` (a `timespec`) | 1 ns |
+    /// | Windows | `GetQueuedCompletionStatusEx` | 1 ms |
+    /// | WASI | `poll` / `poll_oneoff` | 1 ms |
+    ///
+    /// On epoll, whole milliseconds, zero and `None` always use
+    /// `epoll_wait`; the first `ENOSYS` from `epoll_pwait2` switches the
+    /// process to `epoll_wait` for good.
     ///
     /// Returning with no events means the timeout expired (or, rarely, a
     /// readiness change was consumed internally).

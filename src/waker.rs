@@ -11,8 +11,23 @@ use crate::{sys, Registry, Token};
 /// event. Share a `Waker` between threads with an `Arc`; use one `Waker` per
 /// `Poll`.
 ///
+/// Every `wake` is followed by a `poll` that returns the waker's token, and
+/// whatever the waking thread did before `wake` (say, pushing onto a queue)
+/// is visible to the polling thread once that `poll` returns.
+///
 /// On Linux it is an `eventfd`; with `--cfg mio_unsupported_force_waker_pipe`
 /// it is a non-blocking pipe.
+///
+/// # Cost
+///
+/// On Linux and Android (epoll) wakes coalesce before the system call: a
+/// `wake` that finds an earlier wake of the same `Waker` not yet observed
+/// (no `poll` has returned since) returns at once, with one atomic
+/// operation and no system call. So many threads waking one `Poll` cost
+/// about one `write` per `poll` rather than one per `wake`. Several
+/// `Waker`s on one `Poll` each keep their own state: a pending wake of one
+/// never stands in for another's. Elsewhere every `wake` is one system
+/// call.
 ///
 /// # Examples
 ///
@@ -58,7 +73,9 @@ impl Waker {
 
     /// Wakes the `Poll` this waker is registered with.
     ///
-    /// Safe to call from any thread, any number of times; it never blocks.
+    /// Safe to call from any thread, any number of times; it never blocks
+    /// and never allocates. Where wakes coalesce (see [`Waker`]), only the
+    /// first `wake` after a `poll` returned makes a system call.
     pub fn wake(&self) -> io::Result<()> {
         self.inner.wake()
     }

@@ -280,3 +280,163 @@ fn waker_is_send_sync_and_debug() {
     let waker = Waker::new(poll.registry(), WAKE).unwrap();
     assert!(format!("{:?}", waker).starts_with("Waker"));
 }
+
+#[test]
+fn a_pending_wake_of_one_waker_does_not_swallow_another() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let a = Waker::new(poll.registry(), Token(1)).unwrap();
+    let b = Waker::new(poll.registry(), Token(2)).unwrap();
+    for round in 0..100 {
+        a.wake().unwrap();
+        a.wake().unwrap();
+        // `a`'s wake is pending; `b`'s must still signal.
+        b.wake().unwrap();
+        let mut tokens = Vec::new();
+        let deadline = Instant::now() + WAIT;
+        while tokens.len() < 2 {
+            assert!(Instant::now() < deadline, "round {}: {:?}", round, tokens);
+            for seen in poll_once(&mut poll, &mut events, Some(WAIT)) {
+                tokens.push(seen.token);
+            }
+        }
+        tokens.sort();
+        assert_eq!(tokens, [Token(1), Token(2)], "round {}", round);
+        expect_no_events(&mut poll, &mut events, "after both wakes");
+    }
+}
+
+#[test]
+fn a_new_waker_after_a_dropped_pending_one_still_wakes() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    for round in 0..20 {
+        let waker = Waker::new(poll.registry(), WAKE).unwrap();
+        waker.wake().unwrap();
+        if round % 2 == 0 {
+            // Dropped with its wake pending and never collected.
+            drop(waker);
+            continue;
+        }
+        assert_eq!(waker_events(&mut poll, &mut events, WAIT), 1, "{}", round);
+        // Woken again after the poll: a fresh event.
+        waker.wake().unwrap();
+        assert_eq!(waker_events(&mut poll, &mut events, WAIT), 1, "{}", round);
+    }
+}
+
+#[test]
+fn a_wake_after_a_poll_that_returned_for_something_else_is_seen() {
+    // The flag is cleared after every wait, also one that returned without
+    // the waker's event; the next wake must still end a poll.
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let waker = Waker::new(poll.registry(), WAKE).unwrap();
+    for _ in 0..100 {
+        let got = poll_once(&mut poll, &mut events, Some(Duration::from_micros(100)));
+        assert!(got.is_empty());
+        waker.wake().unwrap();
+        waker.wake().unwrap();
+        assert_eq!(waker_events(&mut poll, &mut events, WAIT), 1);
+    }
+}
+
+/// `THREADS` threads each publish a sequence number and wake, `wakes` times
+/// in all, and each then waits until the poller has acknowledged having
+/// seen that number after a `poll` returned. A lost wake leaves its thread
+/// (and the poller, whose polls are bounded) waiting: the test fails after
+/// `WAIT` instead of hanging. Wakes of different threads coalesce.
+#[cfg(not(target_os = "wasi"))]
+fn every_wake_is_observed(wakes: u64) {
+    use std::sync::atomic::AtomicU64;
+
+    const THREADS: usize = 4;
+    let per_thread = wakes / THREADS as u64;
+    let _watchdog = Watchdog::new("every_wake_is_observed", Duration::from_secs(600));
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let waker = Arc::new(Waker::new(poll.registry(), WAKE).unwrap());
+    let published: Arc<Vec<AtomicU64>> =
+        Arc::new((0..THREADS).map(|_| AtomicU64::new(0)).collect());
+    let acked: Arc<Vec<AtomicU64>> = Arc::new((0..THREADS).map(|_| AtomicU64::new(0)).collect());
+
+    let handles: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let waker = Arc::clone(&waker);
+            let published = Arc::clone(&published);
+            let acked = Arc::clone(&acked);
+            thread::spawn(move || {
+                for seq in 1..=per_thread {
+                    published[t].store(seq, Ordering::Release);
+                    waker.wake().unwrap();
+                    let deadline = Instant::now() + WAIT;
+                    while acked[t].load(Ordering::Acquire) < seq {
+                        assert!(
+                            Instant::now() < deadline,
+                            "thread {}: wake {} never observed",
+                            t,
+                            seq
+                        );
+                        thread::park_timeout(Duration::from_millis(100));
+                    }
+                }
+            })
+        })
+        .collect();
+    let threads: Vec<thread::Thread> = handles.iter().map(|h| h.thread().clone()).collect();
+
+    let mut seen = [0u64; THREADS];
+    let mut polls = 0u64;
+    while seen.iter().any(|&s| s < per_thread) {
+        util::poll_retry(&mut poll, &mut events, Some(WAIT)).unwrap();
+        polls += 1;
+        let woken = events.iter().any(|e| e.token() == WAKE);
+        let mut progress = false;
+        for t in 0..THREADS {
+            let p = published[t].load(Ordering::Acquire);
+            if p > seen[t] {
+                seen[t] = p;
+                acked[t].store(p, Ordering::Release);
+                threads[t].unpark();
+                progress = true;
+            }
+        }
+        assert!(
+            woken || progress || events.is_empty(),
+            "events without the waker's token"
+        );
+        assert!(
+            woken || progress,
+            "poll timed out after {:?} with wakes outstanding: seen {:?}",
+            WAIT,
+            seen
+        );
+    }
+    for h in handles {
+        h.join().unwrap();
+    }
+    // Every wake was needed at most once per poll; coalescing means fewer
+    // polls than wakes is possible, never more events than polls.
+    assert!(polls <= wakes + 1, "{} polls for {} wakes", polls, wakes);
+}
+
+// Not on WASI: no threads.
+#[cfg(not(target_os = "wasi"))]
+#[test]
+fn every_wake_from_four_threads_is_observed() {
+    // Small enough for a debug build on a busy machine (a few seconds).
+    every_wake_is_observed(if cfg!(debug_assertions) {
+        40_000
+    } else {
+        400_000
+    });
+}
+
+/// The full million; run with
+/// `cargo test --release --test waker -- --ignored million`.
+#[cfg(not(target_os = "wasi"))]
+#[test]
+#[ignore = "long: a million wakes; run in release"]
+fn a_million_wakes_from_four_threads_are_observed() {
+    every_wake_is_observed(1_000_000);
+}

@@ -1,8 +1,8 @@
 //! `mio-bench`: this crate side by side with upstream mio 1.2.5, the
 //! `polling` crate and a raw `libc` epoll loop, on six workloads (one
 //! module each: [`pingpong`], [`fanin`], [`waker`], [`churn`], [`idle`],
-//! [`channel`]; the last compares `mio::channel` with `std::sync::mpsc`
-//! plus each other implementation's wake-up).
+//! [`channel`], [`timeout`], [`storm`]; `channel` compares `mio::channel`
+//! with `std::sync::mpsc` plus each other implementation's wake-up).
 //!
 //! Every workload runs each implementation on the very same descriptors,
 //! interleaved in short slices (A B C D, B C D A, ...; `--slices` passes
@@ -17,16 +17,17 @@
 //! mio-bench [--quick] [--rounds N] [--slices N] [--time-ms MS] [--only LIST]
 //!           [--fanin-sizes 1000,10000] [--idle-fds 19000]
 //!           [--waker-unpinned] [--csv PATH] [--md PATH]
-//! mio-bench profile pingpong|fanin|churn IMPL OPS [--conns N]
+//! mio-bench profile pingpong|fanin|churn|storm IMPL OPS [--conns N]
 //! mio-bench fanin-writer ADDR N        (internal: fan-in's child process)
 //! ```
 //!
 //! `LIST` is a comma-separated subset of
-//! `pingpong,fanin,waker,churn,idle,channel`;
+//! `pingpong,fanin,waker,churn,idle,channel,timeout,storm`;
 //! `IMPL` is one of `ours,upstream,polling,epoll`. `profile` runs exactly
 //! `OPS` operations (round trips, or fan-in batches of N events) of one
 //! implementation, for `strace -c` and callgrind (scripts/bench-profile.sh);
-//! `churn` (OPS connections) is there too, as an extra.
+//! `churn` (OPS connections) is there too, as an extra, and `storm` (at
+//! least OPS wakes delivered; prints the wake calls made as `ops`).
 
 mod channel;
 mod churn;
@@ -36,6 +37,8 @@ mod harness;
 mod idle;
 mod pingpong;
 mod report;
+mod storm;
+mod timeout;
 mod waker;
 
 use std::io;
@@ -45,7 +48,9 @@ use std::time::Duration;
 use harness::{schedule, watchdog, Better, Budget, Impl, Measurement, Metric};
 
 /// The workloads, in report order.
-const WORKLOADS: [&str; 6] = ["pingpong", "fanin", "waker", "churn", "idle", "channel"];
+const WORKLOADS: [&str; 8] = [
+    "pingpong", "fanin", "waker", "churn", "idle", "channel", "timeout", "storm",
+];
 
 /// What to run, from the command line.
 struct Config {
@@ -158,10 +163,10 @@ impl Config {
     }
 }
 
-const USAGE: &str = "usage: mio-bench [--quick] [--rounds N] [--slices N] [--time-ms MS] [--only pingpong,fanin,waker,churn,idle,channel]
+const USAGE: &str = "usage: mio-bench [--quick] [--rounds N] [--slices N] [--time-ms MS] [--only pingpong,fanin,waker,churn,idle,channel,timeout,storm]
                  [--fanin-sizes 1000,10000] [--idle-fds 19000] [--waker-unpinned]
                  [--csv PATH] [--md PATH]
-       mio-bench profile pingpong|fanin|churn IMPL OPS [--conns N]     (IMPL: ours, upstream, polling, epoll)";
+       mio-bench profile pingpong|fanin|churn|storm IMPL OPS [--conns N]     (IMPL: ours, upstream, polling, epoll)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -245,6 +250,26 @@ fn profile(args: &[String]) -> io::Result<()> {
                     time: unbounded,
                 },
             )?
+        }
+        "storm" => {
+            let s = storm::run(
+                imp,
+                Budget {
+                    max_ops: ops,
+                    time: unbounded,
+                },
+            )?;
+            // Every thread's syscalls are counted, so per wake *call*.
+            println!(
+                "ops={} secs={:.6} delivered={} polls={} native_syscalls_per_wake={}",
+                s.wakes,
+                s.delivered.elapsed.as_secs_f64(),
+                s.delivered.ops,
+                s.polls,
+                s.syscalls_per_wake()
+                    .map_or("-".to_string(), |v| format!("{v:.4}"))
+            );
+            return Ok(());
         }
         "churn" => churn::Fixture::new()?.run(
             imp,
@@ -506,6 +531,100 @@ fn bench(cfg: &Config) -> io::Result<()> {
         m.load.1 = harness::loadavg();
         progress(&m);
         metrics.push(m);
+    }
+
+    if cfg.wants("timeout") {
+        let mut med: Vec<Metric> = Vec::new();
+        let mut p90: Vec<Metric> = Vec::new();
+        for t in timeout::TIMEOUTS {
+            let us = t.as_micros();
+            let name = if us >= 1000 {
+                format!("{} ms", us as f64 / 1000.0)
+            } else {
+                format!("{us} µs")
+            };
+            med.push(Metric::new(
+                format!("timeout-{us}us-median"),
+                format!("timeout {name}: median overshoot"),
+                "µs",
+                Better::Lower,
+                r,
+            ));
+            p90.push(Metric::new(
+                format!("timeout-{us}us-p90"),
+                format!("timeout {name}: p90 overshoot"),
+                "µs",
+                Better::Lower,
+                r,
+            ));
+        }
+        let budget = cfg.budget(1_000_000);
+        rounds(
+            cfg,
+            "timeout",
+            |imp, w| timeout::run(imp, warm(budget, w)),
+            |imp, round, slices| {
+                for i in 0..timeout::TIMEOUTS.len() {
+                    let mut all: Vec<f64> =
+                        slices.iter().flat_map(|s| s[i].iter().copied()).collect();
+                    all.sort_by(f64::total_cmp);
+                    if all.is_empty() {
+                        continue;
+                    }
+                    let at = |q: f64| all[((all.len() - 1) as f64 * q).round() as usize] * 1e6;
+                    med[i].set(imp, round, at(0.5));
+                    p90[i].set(imp, round, at(0.9));
+                }
+            },
+        )?;
+        let load = harness::loadavg();
+        for (mut a, mut b) in med.into_iter().zip(p90) {
+            a.load.1 = load;
+            b.load.1 = load;
+            progress(&a);
+            metrics.push(a);
+            metrics.push(b);
+        }
+    }
+
+    if cfg.wants("storm") {
+        let mut m = Metric::new(
+            "storm".into(),
+            format!("wake storm ({} threads, one poller)", storm::THREADS),
+            "wakes delivered/s",
+            Better::Higher,
+            r,
+        );
+        let mut sys = Metric::new(
+            "storm-syscalls".into(),
+            "wake storm: syscalls per wake (eventfd writes + waits; not countable for polling)"
+                .into(),
+            "syscalls/wake",
+            Better::Lower,
+            r,
+        );
+        let budget = cfg.budget(2_000_000_000);
+        rounds(
+            cfg,
+            "storm",
+            |imp, w| storm::run(imp, warm(budget, w)),
+            |imp, round, v| {
+                let d: Vec<Measurement> = v.iter().map(|s| s.delivered).collect();
+                m.set(imp, round, rate(&d));
+                let writes: Option<u64> = v.iter().map(|s| s.writes).sum();
+                if let Some(w) = writes {
+                    let polls: u64 = v.iter().map(|s| s.polls).sum();
+                    let wakes: u64 = v.iter().map(|s| s.wakes).sum();
+                    sys.set(imp, round, (w + polls) as f64 / wakes.max(1) as f64);
+                }
+            },
+        )?;
+        let load = harness::loadavg();
+        for mut x in [m, sys] {
+            x.load.1 = load;
+            progress(&x);
+            metrics.push(x);
+        }
     }
 
     let table = report::markdown(&metrics, cfg.rounds, cfg.slices, cfg.time, cfg.quick);

@@ -26,6 +26,21 @@ cfg_os_poll! {
     pub(crate) use self::windows::*;
 }
 
+cfg_os_poll! {
+    // Coalesced wakes: a flag per `Waker` that its selector clears after
+    // every wait. Wired into the epoll selector; see the module docs for
+    // what another selector needs to use it.
+    #[cfg_attr(
+        not(all(
+            any(target_os = "linux", target_os = "android"),
+            not(mio_unsupported_force_poll_poll),
+            not(mio_unsupported_force_kqueue)
+        )),
+        allow(dead_code)
+    )]
+    pub(crate) mod wake_flag;
+}
+
 cfg_not_os_poll! {
     mod shell;
     pub(crate) use self::shell::*;

@@ -1,13 +1,29 @@
 //! The Linux/Android selector: one epoll instance, every source registered
 //! edge-triggered (`EPOLLET`), the token stored in the event's `u64`.
 //!
-//! epoll(7), epoll_ctl(2), epoll_wait(2).
+//! Timeouts: `epoll_pwait2` (Linux 5.11+) takes a `timespec`, so a timeout
+//! that is not a whole number of milliseconds is waited for to the
+//! nanosecond (plus the kernel's timer slack, 50 µs by default). The first
+//! time the kernel answers `ENOSYS` (or `EPERM`, what some container
+//! seccomp profiles return for system calls they do not know), that is
+//! remembered process-wide and every later wait uses `epoll_wait`, whose
+//! milliseconds are rounded up. `None`, zero and whole milliseconds always
+//! go to `epoll_wait`, which is exact for them. 32-bit targets use
+//! `epoll_wait` only: their `libc::timespec` need not be the kernel's
+//! 64-bit one.
+//!
+//! Wakes: after every wait, and before the events are handed back, the
+//! flags of the `Waker`s registered here are cleared (`sys/wake_flag.rs`).
+//!
+//! epoll(7), epoll_ctl(2), epoll_wait(2), epoll_pwait2(2).
 
 use std::os::unix::io::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 use std::{io, ptr};
 
+use crate::sys::wake_flag::WakeFlags;
 use crate::sys::EventBuf;
 use crate::{Interest, Token};
 
@@ -17,11 +33,18 @@ pub(crate) type RawEvent = libc::epoll_event;
 /// Source of selector ids; 0 is never handed out, it means "not registered".
 static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
 
+/// Set once `epoll_pwait2` turned out to be missing: from then on every
+/// wait in this process uses `epoll_wait`. Only a hint (relaxed): a thread
+/// that has not seen it yet gets `ENOSYS` once more and falls back too.
+static PWAIT2_MISSING: AtomicBool = AtomicBool::new(false);
+
 #[derive(Debug)]
 pub(crate) struct Selector {
     /// Shared by clones made with `try_clone`: they are the same queue.
     id: usize,
     ep: OwnedFd,
+    /// The flags of the `Waker`s registered here; shared by clones.
+    wake_flags: Arc<WakeFlags>,
 }
 
 impl Selector {
@@ -33,12 +56,22 @@ impl Selector {
         Ok(Selector {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             ep,
+            wake_flags: Arc::new(WakeFlags::new()),
         })
     }
 
     pub(crate) fn try_clone(&self) -> io::Result<Selector> {
         let ep = self.ep.try_clone()?;
-        Ok(Selector { id: self.id, ep })
+        Ok(Selector {
+            id: self.id,
+            ep,
+            wake_flags: Arc::clone(&self.wake_flags),
+        })
+    }
+
+    /// Where a `Waker` registers its wake flag.
+    pub(crate) fn wake_flags(&self) -> &WakeFlags {
+        &self.wake_flags
     }
 
     #[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
@@ -51,20 +84,33 @@ impl Selector {
         events: &mut EventBuf,
         timeout: Option<Duration>,
     ) -> io::Result<()> {
-        let timeout_ms = timeout.map_or(-1, timeout_millis);
+        self.select_with(events, timeout, &PWAIT2_MISSING)
+    }
+
+    /// `select`, with the "is `epoll_pwait2` missing" flag as an argument so
+    /// that tests can force the fallback.
+    fn select_with(
+        &self,
+        events: &mut EventBuf,
+        timeout: Option<Duration>,
+        pwait2_missing: &AtomicBool,
+    ) -> io::Result<()> {
         let buf = events.raw_mut();
         buf.clear();
         let max = buf.capacity().min(i32::MAX as usize) as libc::c_int;
-        // SAFETY: the kernel writes at most `max` entries, which fit in the
-        // vector's allocation; `buf` is exclusively borrowed for the call.
-        let n = syscall!(epoll_wait(
+        let res = wait(
             self.ep.as_raw_fd(),
             buf.as_mut_ptr(),
             max,
-            timeout_ms
-        ))?;
-        // SAFETY: epoll_wait initialised the first `n` entries (n <= max).
-        unsafe { buf.set_len(n as usize) };
+            timeout,
+            pwait2_missing,
+        );
+        // After the wait, whatever it returned, and before the events are
+        // handed back: see `sys/wake_flag.rs`.
+        self.wake_flags.clear_all();
+        let n = res?;
+        // SAFETY: the wait initialised the first `n` entries (n <= max).
+        unsafe { buf.set_len(n) };
         Ok(())
     }
 
@@ -127,6 +173,63 @@ impl AsFd for Selector {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.ep.as_fd()
     }
+}
+
+/// One wait for at most `max` events into `buf`; returns how many arrived.
+///
+/// `buf` must have room for `max` entries.
+fn wait(
+    ep: RawFd,
+    buf: *mut libc::epoll_event,
+    max: libc::c_int,
+    timeout: Option<Duration>,
+    pwait2_missing: &AtomicBool,
+) -> io::Result<usize> {
+    #[cfg(all(
+        any(target_os = "linux", target_os = "android"),
+        target_pointer_width = "64"
+    ))]
+    if let Some(timeout) = timeout {
+        if timeout.subsec_nanos() % 1_000_000 != 0 && !pwait2_missing.load(Ordering::Relaxed) {
+            let ts = libc::timespec {
+                tv_sec: timeout.as_secs().min(libc::time_t::MAX as u64) as libc::time_t,
+                tv_nsec: timeout.subsec_nanos() as libc::c_long,
+            };
+            // SAFETY: the kernel writes at most `max` entries to `buf`,
+            // which has room for them (the caller's contract); `ts` lives
+            // for the call; a null signal mask means "leave it alone", and
+            // its size argument is then ignored. On 64-bit targets
+            // `libc::timespec` is the kernel's `__kernel_timespec`.
+            let res = syscall!(syscall(
+                libc::SYS_epoll_pwait2,
+                ep,
+                buf,
+                max,
+                &ts as *const libc::timespec,
+                ptr::null::<libc::sigset_t>(),
+                0usize
+            ));
+            match res {
+                Ok(n) => return Ok(n as usize),
+                Err(err)
+                    if matches!(err.raw_os_error(), Some(libc::ENOSYS) | Some(libc::EPERM)) =>
+                {
+                    pwait2_missing.store(true, Ordering::Relaxed);
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+    #[cfg(not(all(
+        any(target_os = "linux", target_os = "android"),
+        target_pointer_width = "64"
+    )))]
+    let _ = pwait2_missing;
+    let timeout_ms = timeout.map_or(-1, timeout_millis);
+    // SAFETY: the kernel writes at most `max` entries to `buf`, which has
+    // room for them (the caller's contract).
+    let n = syscall!(epoll_wait(ep, buf, max, timeout_ms))?;
+    Ok(n as usize)
 }
 
 /// Milliseconds for epoll_wait, rounded up so that a sub-millisecond timeout
@@ -271,6 +374,58 @@ mod tests {
             timeout_millis(Duration::from_secs(u64::MAX)),
             libc::c_int::MAX
         );
+    }
+
+    /// Shortest of `tries` empty waits of `timeout`, each checked to last at
+    /// least `timeout`.
+    fn shortest_wait(sel: &Selector, timeout: Duration, missing: &AtomicBool) -> Duration {
+        let mut events = EventBuf::with_capacity(4);
+        let mut shortest = Duration::MAX;
+        for _ in 0..20 {
+            let start = std::time::Instant::now();
+            sel.select_with(&mut events, Some(timeout), missing)
+                .unwrap();
+            let took = start.elapsed();
+            assert!(events.events().is_empty());
+            assert!(took >= timeout, "{:?} < {:?}", took, timeout);
+            shortest = shortest.min(took);
+        }
+        shortest
+    }
+
+    #[test]
+    fn fallback_rounds_sub_millisecond_timeouts_up() {
+        // Forced fallback: `epoll_wait` in whole milliseconds.
+        let sel = Selector::new().unwrap();
+        let missing = AtomicBool::new(true);
+        let shortest = shortest_wait(&sel, Duration::from_micros(200), &missing);
+        assert!(
+            shortest >= Duration::from_millis(1),
+            "fallback waited only {:?}",
+            shortest
+        );
+        // Zero never blocks on either path.
+        let mut events = EventBuf::with_capacity(4);
+        sel.select_with(&mut events, Some(Duration::ZERO), &missing)
+            .unwrap();
+    }
+
+    #[test]
+    fn epoll_pwait2_waits_less_than_a_millisecond() {
+        let sel = Selector::new().unwrap();
+        let missing = AtomicBool::new(false);
+        let shortest = shortest_wait(&sel, Duration::from_micros(200), &missing);
+        if missing.load(Ordering::Relaxed) {
+            // A kernel older than 5.11: the fallback answered, in whole
+            // milliseconds.
+            assert!(shortest >= Duration::from_millis(1));
+        } else {
+            assert!(
+                shortest < Duration::from_millis(1),
+                "shortest 200 µs wait took {:?}",
+                shortest
+            );
+        }
     }
 
     #[test]

@@ -1,16 +1,24 @@
-//! `Waker` over an eventfd(2): each `wake` adds one to the counter, which
+//! `Waker` over an eventfd(2): a `wake` adds one to the counter, which
 //! makes the fd readable and, registered edge-triggered, produces one event
 //! per batch of wakes the poller has not yet collected.
+//!
+//! Where the selector clears wake flags (epoll), only the first `wake` after
+//! a poll returned writes; the others find the flag set and return at once
+//! (`waker/coalesce.rs`, `sys/wake_flag.rs`).
 
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::unix::io::{AsRawFd, FromRawFd};
 
+use super::coalesce::Coalesce;
 use crate::sys::Selector;
 use crate::{Interest, Token};
 
 #[derive(Debug)]
 pub(crate) struct Waker {
+    /// Whether a wake is already on its way (dropped first: the slot is
+    /// free again once the descriptor is about to close).
+    coalesce: Coalesce,
     /// With the poll(2) selector, which drains the descriptor whenever it
     /// reports it: the registration, owned here so that it ends before the
     /// descriptor is closed (fields drop in order). See `selector/poll.rs`.
@@ -58,6 +66,7 @@ impl Waker {
         )))]
         selector.register(fd.as_raw_fd(), token, Interest::READABLE)?;
         Ok(Waker {
+            coalesce: Coalesce::new(selector),
             #[cfg(any(
                 mio_unsupported_force_poll_poll,
                 not(any(
@@ -80,13 +89,25 @@ impl Waker {
     }
 
     pub(crate) fn wake(&self) -> io::Result<()> {
+        if !self.coalesce.set() {
+            return Ok(());
+        }
+        let res = self.signal();
+        if res.is_err() {
+            // Let the next wake try again.
+            self.coalesce.unset();
+        }
+        res
+    }
+
+    fn signal(&self) -> io::Result<()> {
         match (&self.fd).write(&1u64.to_ne_bytes()) {
             Ok(_) => Ok(()),
             // The counter is at its maximum (never in practice: it takes
-            // 2^64 - 2 uncollected wakes). Empty it and wake again.
+            // 2^64 - 2 uncollected writes). Empty it and write again.
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
                 self.reset()?;
-                self.wake()
+                self.signal()
             }
             Err(err) => Err(err),
         }

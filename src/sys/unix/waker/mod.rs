@@ -6,6 +6,11 @@
 //! On Linux, `--cfg mio_unsupported_force_kqueue` (the kqueue selector over
 //! libkqueue) takes the `EVFILT_USER` waker too, as a kqueue system would.
 
+// The eventfd and pipe wakers' coalescing. Unused where the kqueue or the
+// flag waker is the one compiled.
+#[allow(dead_code)]
+mod coalesce;
+
 #[cfg(all(
     any(target_os = "linux", target_os = "android"),
     not(mio_unsupported_force_waker_pipe),

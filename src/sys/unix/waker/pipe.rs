@@ -2,17 +2,25 @@
 //! write end; the read end is registered edge-triggered. A full pipe means
 //! plenty of wakes are already pending; it is emptied and written again so
 //! that a fresh edge is guaranteed.
+//!
+//! Where the selector clears wake flags (epoll), only the first `wake` after
+//! a poll returned writes; the others find the flag set and return at once
+//! (`waker/coalesce.rs`, `sys/wake_flag.rs`).
 
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::unix::io::AsRawFd;
 
+use super::coalesce::Coalesce;
 use crate::sys::unix::new_pipe;
 use crate::sys::Selector;
 use crate::{Interest, Token};
 
 #[derive(Debug)]
 pub(crate) struct Waker {
+    /// Whether a wake is already on its way (dropped first: the slot is
+    /// free again once the descriptors are about to close).
+    coalesce: Coalesce,
     /// With the poll(2) selector, which drains the descriptor whenever it
     /// reports it: the registration, owned here so that it ends before the
     /// descriptor is closed (fields drop in order). See `selector/poll.rs`.
@@ -60,6 +68,7 @@ impl Waker {
         )))]
         selector.register(receiver.as_raw_fd(), token, Interest::READABLE)?;
         Ok(Waker {
+            coalesce: Coalesce::new(selector),
             #[cfg(any(
                 mio_unsupported_force_poll_poll,
                 not(any(
@@ -87,6 +96,18 @@ impl Waker {
     }
 
     pub(crate) fn wake(&self) -> io::Result<()> {
+        if !self.coalesce.set() {
+            return Ok(());
+        }
+        let res = self.signal();
+        if res.is_err() {
+            // Let the next wake try again.
+            self.coalesce.unset();
+        }
+        res
+    }
+
+    fn signal(&self) -> io::Result<()> {
         loop {
             match (&self.sender).write(&[1]) {
                 Ok(_) => return Ok(()),
