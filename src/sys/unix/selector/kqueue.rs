@@ -33,6 +33,7 @@ use std::{io, mem, ptr};
 
 use super::super::kqueue_sys as kq;
 use super::kqueue_flags::{settle, Change, Changes, Consts, Outcome, MAX_CHANGES};
+use crate::sys::wake_flag::WakeFlags;
 use crate::sys::EventBuf;
 use crate::{Interest, Token};
 
@@ -145,6 +146,9 @@ pub(crate) struct Selector {
     /// libkqueue needs: it knows a kqueue by its descriptor number only, so
     /// a `dup` of one is not a kqueue to it.
     kq: Arc<OwnedFd>,
+    /// The wake flags of the `Waker`s of this kqueue, cleared after every
+    /// wait (`sys/wake_flag.rs`).
+    wake_flags: Arc<WakeFlags>,
 }
 
 impl Selector {
@@ -152,6 +156,7 @@ impl Selector {
         Ok(Selector {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             kq: Arc::new(new_kqueue()?),
+            wake_flags: Arc::new(WakeFlags::new()),
         })
     }
 
@@ -159,7 +164,13 @@ impl Selector {
         Ok(Selector {
             id: self.id,
             kq: Arc::clone(&self.kq),
+            wake_flags: Arc::clone(&self.wake_flags),
         })
+    }
+
+    /// The wake flags the `Waker`s of this kqueue register with.
+    pub(crate) fn wake_flags(&self) -> &WakeFlags {
+        &self.wake_flags
     }
 
     #[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
@@ -191,14 +202,19 @@ impl Selector {
         // (`RawEvent` is a transparent `kevent`), and `buf` is exclusively
         // borrowed for the call. `timeout_ptr` is null (wait forever) or
         // points at `timeout`, alive until the call returns.
-        let n = syscall!(kq::kevent(
+        let res = syscall!(kq::kevent(
             self.kq.as_raw_fd(),
             ptr::null(),
             0,
             buf.as_mut_ptr().cast::<kq::kevent>(),
             count(buf.capacity()),
             timeout_ptr,
-        ))?;
+        ));
+        // After the wait, whatever it returned, and before the events are
+        // handed back: see `sys/wake_flag.rs`. A trigger the wait did not
+        // collect stays pending in the kqueue for the next one.
+        self.wake_flags.clear_all();
+        let n = res?;
         // SAFETY: kevent initialised the first `n` entries (n <= capacity).
         unsafe { buf.set_len(n as usize) };
         Ok(())

@@ -10,19 +10,54 @@
 //! `Coalesce` below (and removed from the second's). Never clear before the
 //! wait: see `sys/wake_flag.rs`.
 
-use crate::sys::Selector;
+#[cfg(all(
+    not(mio_unsupported_force_poll_poll),
+    any(
+        target_os = "android",
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "ios",
+        target_os = "linux",
+        target_os = "macos",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "tvos",
+        target_os = "visionos",
+        target_os = "watchos",
+    )
+))]
+pub(super) use self::flagged::Coalesce;
 
-cfg_epoll_selector! {
+// The epoll and kqueue selectors clear the flags after every wait: the
+// selectors other than poll(2).
+#[cfg(all(
+    not(mio_unsupported_force_poll_poll),
+    any(
+        target_os = "android",
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "ios",
+        target_os = "linux",
+        target_os = "macos",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "tvos",
+        target_os = "visionos",
+        target_os = "watchos",
+    )
+))]
+mod flagged {
     use crate::sys::wake_flag::WakeHandle;
+    use crate::sys::Selector;
 
     /// A `Waker`'s wake flag, registered with its selector.
     #[derive(Debug)]
-    pub(super) struct Coalesce {
+    pub(crate) struct Coalesce {
         handle: WakeHandle,
     }
 
     impl Coalesce {
-        pub(super) fn new(selector: &Selector) -> Coalesce {
+        pub(crate) fn new(selector: &Selector) -> Coalesce {
             Coalesce {
                 handle: WakeHandle::new(selector.wake_flags()),
             }
@@ -30,40 +65,23 @@ cfg_epoll_selector! {
 
         /// Marks a wake pending; `true` if the caller must signal.
         #[inline]
-        pub(super) fn set(&self) -> bool {
+        pub(crate) fn set(&self) -> bool {
             self.handle.flag().set()
         }
 
         /// The signal after a `true` from `set` failed.
         #[inline]
-        pub(super) fn unset(&self) {
+        pub(crate) fn unset(&self) {
             self.handle.flag().unset()
         }
     }
 }
 
 // Selectors that do not clear wake flags (yet): every wake signals.
-cfg_kqueue_selector! {
-    /// No coalescing: every wake signals.
-    #[derive(Debug)]
-    pub(super) struct Coalesce;
-
-    impl Coalesce {
-        pub(super) fn new(_: &Selector) -> Coalesce {
-            Coalesce
-        }
-
-        #[inline]
-        pub(super) fn set(&self) -> bool {
-            true
-        }
-
-        #[inline]
-        pub(super) fn unset(&self) {}
-    }
-}
 
 cfg_poll_selector! {
+    use crate::sys::Selector;
+
     /// No coalescing: every wake signals.
     #[derive(Debug)]
     pub(super) struct Coalesce;

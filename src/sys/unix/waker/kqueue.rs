@@ -2,7 +2,9 @@
 //! own, it shares the `Poll`'s kqueue. `new` adds a user event whose ident
 //! and udata are the token; `wake` triggers it (`NOTE_TRIGGER`). Added with
 //! `EV_CLEAR`, it is reset when a poll returns it, so wakes the poller has
-//! not collected yet coalesce into one event. Dropping the `Waker` deletes
+//! not collected yet coalesce into one event; a wake that finds an earlier
+//! one not yet observed by a poll makes no `kevent` call at all (the flag
+//! of `sys/wake_flag.rs`, cleared by the selector after each wait). Dropping the `Waker` deletes
 //! the user event, and with it a wake still pending: no event of a dropped
 //! `Waker` is returned afterwards.
 //!
@@ -12,6 +14,7 @@
 
 use std::io;
 
+use super::coalesce::Coalesce;
 use crate::sys::Selector;
 use crate::Token;
 
@@ -21,17 +24,32 @@ pub(crate) struct Waker {
     /// move to any thread.
     selector: Selector,
     token: Token,
+    /// Skips the trigger while an earlier one is not yet observed
+    /// (`sys/wake_flag.rs`).
+    coalesce: Coalesce,
 }
 
 impl Waker {
     pub(crate) fn new(selector: &Selector, token: Token) -> io::Result<Waker> {
         let selector = selector.try_clone()?;
         selector.setup_waker(token)?;
-        Ok(Waker { selector, token })
+        let coalesce = Coalesce::new(&selector);
+        Ok(Waker {
+            selector,
+            token,
+            coalesce,
+        })
     }
 
     pub(crate) fn wake(&self) -> io::Result<()> {
-        self.selector.wake(self.token)
+        if !self.coalesce.set() {
+            // An earlier trigger is still to be observed by a poll.
+            return Ok(());
+        }
+        self.selector.wake(self.token).map_err(|err| {
+            self.coalesce.unset();
+            err
+        })
     }
 }
 
