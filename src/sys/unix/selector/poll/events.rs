@@ -23,7 +23,15 @@ pub(super) const ALWAYS: Flags = libc::POLLERR | libc::POLLHUP;
 
 /// Whether `flags` holds `POLLRDHUP` (never where poll(2) has no such flag).
 pub(super) fn is_rdhup(flags: Flags) -> bool {
-    RDHUP != 0 && flags & RDHUP != 0
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        flags & libc::POLLRDHUP != 0
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let _ = flags;
+        false
+    }
 }
 
 /// poll(2)'s events for `interests`.

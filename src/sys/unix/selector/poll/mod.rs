@@ -2,7 +2,8 @@
 //! with epoll's edge-triggered semantics emulated in user space.
 //!
 //! Compiled with `--cfg mio_unsupported_force_poll_poll` on any Unix, and by
-//! default on Unix targets that have neither epoll nor kqueue. poll(2),
+//! default on Unix targets that have neither epoll nor kqueue. poll(2)
+//! (ppoll(2) where libc has it, for timeouts finer than a millisecond),
 //! eventfd(2), pipe(2).
 //!
 //! # Shape
@@ -137,8 +138,8 @@
 //! slot map; plain data, tested against a model), `edge.rs` the edge
 //! emulation (what a report disarms, what `WouldBlock` re-arms),
 //! `events.rs` the poll(2) flags and how an event reads, `wake.rs` the wake
-//! descriptor; this file holds the `Selector`, its locking and the poll(2)
-//! call.
+//! descriptor, `wait.rs` the poll(2) (or ppoll) call and its timeout; this
+//! file holds the `Selector` and its locking.
 
 use std::mem::MaybeUninit;
 #[cfg(unix)]
@@ -155,6 +156,7 @@ use crate::{Interest, Token};
 mod edge;
 pub(crate) mod events;
 mod table;
+mod wait;
 mod wake;
 
 pub(crate) use self::events as event;
@@ -251,7 +253,7 @@ impl Selector {
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let mut poller = lock(&self.state.poller);
         let poller = &mut *poller;
-        let mut wait = timeout;
+        let mut remaining = timeout;
         let mut first = true;
         loop {
             {
@@ -267,21 +269,12 @@ impl Selector {
                 shared.polling = true;
                 if shared.flag_woken {
                     // A pending flag wake is an event already: only look.
-                    wait = Some(Duration::ZERO);
+                    remaining = Some(Duration::ZERO);
                 }
             }
-            let timeout_ms = wait.map_or(-1, timeout_millis);
-            // SAFETY: `fds` is an initialised array of `len` pollfds that
-            // nothing else touches during the call; poll(2) only writes their
-            // `revents` fields.
-            let result = syscall!(poll(
-                poller.fds.as_mut_ptr(),
-                poller.fds.len() as libc::nfds_t,
-                timeout_ms
-            ));
+            let result = wait::poll(&mut poller.fds, remaining);
             let mut shared = self.state.lock();
             shared.polling = false;
-            // EINTR comes back as `Interrupted`, like epoll_wait's.
             let ready = result?;
             self.state.collect(&mut shared, poller, out);
             drop(shared);
@@ -290,7 +283,7 @@ impl Selector {
             }
             // Woken only for internal reasons (a registration change, results
             // for sources deregistered meanwhile): wait for what is left.
-            wait = match (timeout, deadline) {
+            remaining = match (timeout, deadline) {
                 (Some(_), Some(deadline)) => {
                     let now = Instant::now();
                     if now >= deadline {
@@ -299,7 +292,7 @@ impl Selector {
                     Some(deadline - now)
                 }
                 // None, or a timeout beyond what `Instant` can represent.
-                (wait, _) => wait,
+                (remaining, _) => remaining,
             };
         }
     }
@@ -637,27 +630,4 @@ fn identify(fd: RawFd) -> io::Result<Ident> {
         dev: stat.st_dev,
         ino: stat.st_ino,
     })
-}
-
-/// Milliseconds for poll(2), rounded up so that a sub-millisecond timeout
-/// sleeps instead of spinning, and capped at what a `c_int` holds.
-fn timeout_millis(timeout: Duration) -> libc::c_int {
-    const NANOS_PER_MILLI: u128 = 1_000_000;
-    let millis = (timeout.as_nanos() + NANOS_PER_MILLI - 1) / NANOS_PER_MILLI;
-    millis.min(libc::c_int::MAX as u128) as libc::c_int
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timeouts_round_up_to_whole_milliseconds() {
-        assert_eq!(timeout_millis(Duration::ZERO), 0);
-        assert_eq!(timeout_millis(Duration::from_nanos(1)), 1);
-        assert_eq!(timeout_millis(Duration::from_micros(999)), 1);
-        assert_eq!(timeout_millis(Duration::from_millis(1)), 1);
-        assert_eq!(timeout_millis(Duration::from_micros(1001)), 2);
-        assert_eq!(timeout_millis(Duration::MAX), libc::c_int::MAX);
-    }
 }
