@@ -115,15 +115,22 @@
 //!
 //! # WASI preview 2
 //!
-//! wasi-libc's poll(2) runs this selector unchanged, with three
-//! differences. There is no eventfd or pipe, and no second thread that could
-//! change the table or wake the poller during a poll: the wake descriptor is
-//! absent (slot 0 holds -1, which poll(2) skips), and the `Waker` is a flag
-//! in the table (`register_flag_waker`): a pending wake makes `select` poll
-//! without blocking and report the waker's event. There is no `POLLPRI`.
-//! And wasi-libc reports no `POLLHUP` for a closed TCP peer: the close is a
-//! readable event whose read returns end-of-file (`is_read_closed` stays
-//! false). `Poll` and `Registry` have no descriptor there.
+//! wasi-libc's poll(2) runs this selector, with these differences. There is
+//! no eventfd or pipe, and no second thread that could change the table or
+//! wake the poller during a poll: the wake descriptor is absent (slot 0
+//! holds -1, which poll(2) skips), and the `Waker` is a flag in the table
+//! (`register_flag_waker`): a pending wake makes `select` poll without
+//! blocking and report the waker's event. There is no `POLLPRI`. wasi-libc
+//! reports no `POLLHUP` for a closed TCP peer: the close is a readable event
+//! whose read returns end-of-file (`is_read_closed` stays false). It reports
+//! a listening socket writable, so a listener is never polled for `POLLOUT`
+//! (`source_flags`; one getsockopt per registration). `fstat` gives every
+//! socket the same identity, so a number reused by a new socket cannot be
+//! told from the old one: a dropped source's entry is removed at once
+//! instead of becoming an orphan (`table::RELEASE_REMOVES`), and a socket
+//! turned back into its standard library type is no longer polled. Timeouts
+//! are whole milliseconds, rounded up. `Poll` and `Registry` have no
+//! descriptor there.
 //!
 //! # The descriptor of a `Poll`
 //!
@@ -317,7 +324,7 @@ impl Selector {
     ) -> io::Result<Registration> {
         let serial = self
             .state
-            .add(fd, token, interest_flags(interests), Mode::Edge)?;
+            .add(fd, token, source_flags(fd, interests), Mode::Edge)?;
         Ok(self.registration(fd, serial))
     }
 
@@ -366,10 +373,9 @@ impl Selector {
         interests: Interest,
     ) -> io::Result<()> {
         let ident = identify(fd);
+        let flags = source_flags(fd, interests);
         let mut shared = self.state.lock();
-        let result = shared
-            .table
-            .reregister(fd, token, interest_flags(interests), ident);
+        let result = shared.table.reregister(fd, token, flags, ident);
         self.state.settle(&mut shared);
         result
     }
@@ -610,6 +616,41 @@ impl State {
             }
         }
     }
+}
+
+/// poll(2)'s events for the `interests` of a registration of `fd`.
+///
+/// On WASI a listening socket is never polled for `POLLOUT`: wasi-libc's
+/// poll(2) reports a listener writable, which it never is on Unix (epoll
+/// and poll(2) report nothing for it), so `WRITABLE` on a listener would
+/// bring events no write could use. One getsockopt per (re)registration.
+fn source_flags(fd: RawFd, interests: Interest) -> Flags {
+    let flags = interest_flags(interests);
+    #[cfg(target_os = "wasi")]
+    if flags & libc::POLLOUT != 0 && is_listener(fd) {
+        return flags & !libc::POLLOUT;
+    }
+    #[cfg(not(target_os = "wasi"))]
+    let _ = fd;
+    flags
+}
+
+/// Whether `fd` is a listening socket (`SO_ACCEPTCONN`); not when that
+/// cannot be read (not a socket).
+#[cfg(target_os = "wasi")]
+fn is_listener(fd: RawFd) -> bool {
+    let mut value: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: getsockopt writes at most `len` bytes, the size of `value`,
+    // which lives until the call returns.
+    let result = syscall!(getsockopt(
+        fd,
+        libc::SOL_SOCKET,
+        libc::SO_ACCEPTCONN,
+        (&mut value as *mut libc::c_int).cast::<libc::c_void>(),
+        &mut len,
+    ));
+    result.is_ok() && value != 0
 }
 
 /// Which file `fd` is, with epoll's refusals: `EBADF` for a descriptor that

@@ -79,6 +79,16 @@ impl Entry {
     }
 }
 
+/// Whether a dropped source's entry is removed at once instead of becoming
+/// an orphan. On WASI it is: there the only sources that own a registration
+/// are the crate's sockets, whose descriptor is closed with them (or handed
+/// to a standard library type, which no mio call could deregister), and
+/// `fstat` cannot tell one socket from another (every socket has the same
+/// identity), so an orphan's number reused by a new socket would be taken
+/// for the same file: adopted under the old token, and the new socket's
+/// registration refused with `EEXIST`.
+pub(super) const RELEASE_REMOVES: bool = cfg!(target_os = "wasi");
+
 pub(super) struct Table {
     /// `pollfds[i]` is what `entries[i]` currently asks poll(2) for.
     pub(super) pollfds: Vec<libc::pollfd>,
@@ -201,13 +211,14 @@ impl Table {
     }
 
     /// The owner of registration `serial` of `fd` is gone. A waker's entry
-    /// is removed; any other becomes an orphan (out of the poll set until
-    /// `adopt_orphans` settles it). Whether the registration was found.
+    /// is removed; on WASI every entry is (see `RELEASE_REMOVES`); any other
+    /// becomes an orphan (out of the poll set until `adopt_orphans` settles
+    /// it). Whether the registration was found.
     pub(super) fn release(&mut self, fd: RawFd, serial: u64) -> bool {
         let Some(slot) = self.slot_of(fd, serial) else {
             return false;
         };
-        if self.entries[slot].mode == Mode::Waker {
+        if self.entries[slot].mode == Mode::Waker || RELEASE_REMOVES {
             self.remove(slot);
         } else if !self.entries[slot].orphan {
             self.entries[slot].orphan = true;
@@ -594,7 +605,11 @@ mod tests {
                         continue;
                     };
                     assert!(table.release(fd, e.serial));
-                    e.orphan = true;
+                    if RELEASE_REMOVES {
+                        model.registered.remove(&fd);
+                    } else {
+                        e.orphan = true;
+                    }
                 }
                 Op::Settle => {
                     table.adopt_orphans(|fd| model.identify(fd));
