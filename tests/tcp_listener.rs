@@ -264,3 +264,38 @@ fn debug_shows_the_address() {
     assert!(text.contains(&addr), "{text}");
     assert!(text.contains("TcpListener"), "{text}");
 }
+
+/// A listener asked first for READABLE and then, before any poll, for
+/// WRITABLE only is not reported when a client connects: a listener never
+/// becomes writable, and the earlier interest is gone. (wasi-libc's poll(2)
+/// treated the listening socket like a connecting one.)
+#[test]
+fn listener_reregistered_writable_reports_no_connection() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let mut listener = TcpListener::bind(any_local_v4()).unwrap();
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)
+        .unwrap();
+    poll.registry()
+        .reregister(&mut listener, LISTENER, Interest::WRITABLE)
+        .unwrap();
+
+    const CLIENT: Token = Token(1);
+    let mut client = mio::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    poll.registry()
+        .register(&mut client, CLIENT, Interest::WRITABLE)
+        .unwrap();
+    // Polls (which also complete the client's connect) report nothing for
+    // the listener.
+    for _ in 0..4 {
+        assert_no_event(&mut poll, &mut events, LISTENER, "writable listener");
+    }
+
+    // The connection is there: asking for READABLE again reports it.
+    poll.registry()
+        .reregister(&mut listener, LISTENER, Interest::READABLE)
+        .unwrap();
+    let (_stream, peer) = accept_one(&mut poll, &mut events, &listener, LISTENER);
+    assert_eq!(peer, client.local_addr().unwrap());
+}

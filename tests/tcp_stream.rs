@@ -18,7 +18,7 @@ use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
 #[cfg(windows)]
 use std::os::windows::io::{AsRawSocket, AsSocket, FromRawSocket, IntoRawSocket, OwnedSocket};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
@@ -542,4 +542,79 @@ fn reregister_switches_interest() {
     poll.registry().deregister(&mut client).unwrap();
     (&server).write_all(b"q").unwrap();
     assert_no_event(&mut poll, &mut events, STREAM, "after deregister");
+}
+
+/// A stream dropped while registered (never deregistered) reports nothing
+/// for its token afterwards, and a stream that gets its descriptor number
+/// before the next poll registers and sees only its own events.
+#[test]
+fn dropped_registered_stream_is_silent_and_its_number_reusable() {
+    const OLD: Token = PAIR_CLIENT;
+    const LISTENER: Token = Token(10);
+    const NEW: Token = Token(11);
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let (old, mut old_server) = connected_pair(&mut poll, &mut events, any_local_v4());
+    let mut listener = mio::net::TcpListener::bind(any_local_v4()).unwrap();
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)
+        .unwrap();
+    let old_raw = raw_socket(&old);
+    drop(old);
+
+    // No poll in between: the new stream most likely takes the old number.
+    let mut new = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let reused = raw_socket(&new) == old_raw;
+    println!("descriptor number reused: {reused}");
+    poll.registry()
+        .register(&mut new, NEW, Interest::READABLE | Interest::WRITABLE)
+        .expect("registering the new stream");
+    let deadline = Instant::now() + DEADLINE;
+    let (mut server, _) = loop {
+        match listener.accept() {
+            Ok(accepted) => break accepted,
+            Err(err) if err.kind() == ErrorKind::WouldBlock => {}
+            Err(err) => panic!("accept: {err}"),
+        }
+        assert!(Instant::now() < deadline, "no connection to accept");
+        poll_retrying(&mut poll, &mut events, Some(Duration::from_millis(20)));
+        assert!(
+            events.iter().all(|e| e.token() != OLD),
+            "old token reported"
+        );
+    };
+    server.write_all(b"new").unwrap();
+    // The old peer's close reaches its server side; the old token stays
+    // silent while the new stream reports its data.
+    let mut got_new = false;
+    while !got_new {
+        assert!(Instant::now() < deadline, "the new stream saw no data");
+        poll_retrying(&mut poll, &mut events, Some(Duration::from_millis(20)));
+        for event in events.iter() {
+            assert_ne!(event.token(), OLD, "old token reported: {event:?}");
+            if event.token() == NEW && event.is_readable() {
+                got_new = true;
+            }
+        }
+    }
+    let mut buf = [0; 3];
+    (&new).read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"new");
+    assert_no_event(&mut poll, &mut events, OLD, "after the new stream's data");
+    let _ = old_server.read(&mut [0; 8]);
+}
+
+/// `take_error` of a healthy stream, connecting, connected and accepted,
+/// is `Ok(None)` (on WASI: not `EINPROGRESS` while connecting).
+#[test]
+fn take_error_of_healthy_streams_is_none() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let listener = mio::net::TcpListener::bind(any_local_v4()).unwrap();
+    let connecting = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    assert!(connecting.take_error().unwrap().is_none(), "connecting");
+    drop(connecting);
+    let (client, server) = connected_pair(&mut poll, &mut events, any_local_v4());
+    assert!(client.take_error().unwrap().is_none(), "connected");
+    assert!(server.take_error().unwrap().is_none(), "accepted");
 }

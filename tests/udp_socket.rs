@@ -511,3 +511,14 @@ fn debug_shows_the_address() {
         "{text}"
     );
 }
+
+/// A fresh socket has no pending error: `Ok(None)`, also where the host has
+/// no `SO_ERROR` to read (jco's WASI sockets fail it with `ENOPROTOOPT`).
+#[test]
+fn take_error_of_a_healthy_socket_is_none() {
+    let socket = UdpSocket::bind(any_local_v4()).unwrap();
+    assert!(socket.take_error().unwrap().is_none());
+    let peer = UdpSocket::bind(any_local_v4()).unwrap();
+    socket.connect(peer.local_addr().unwrap()).unwrap();
+    assert!(socket.take_error().unwrap().is_none());
+}

@@ -276,7 +276,7 @@ impl UdpSocket {
     /// Takes the pending error of the socket (`SO_ERROR`), clearing it.
     /// `Ok(None)` when there is none.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.inner.take_error()
+        sys::udp_take_error(&self.inner)
     }
 
     /// Runs an I/O operation of the caller's own on the socket (for example

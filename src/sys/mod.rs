@@ -46,8 +46,9 @@ cfg_not_os_poll! {
     pub(crate) use self::shell::*;
 }
 
-// A TCP stream's pending error (`SO_ERROR`). WASI preview 2 needs its own:
-// see `unix/tcp.rs`. Everywhere else it is the standard library's.
+// A TCP stream's or UDP socket's pending error (`SO_ERROR`). WASI preview
+// 2 needs its own: see `unix/tcp.rs`. Everywhere else it is the standard
+// library's.
 cfg_net! {
     #[cfg(all(feature = "os-poll", target_os = "wasi", not(target_env = "p1")))]
     pub(crate) use self::unix::tcp::take_error as tcp_take_error;
@@ -57,6 +58,16 @@ cfg_net! {
         stream: &std::net::TcpStream,
     ) -> std::io::Result<Option<std::io::Error>> {
         stream.take_error()
+    }
+
+    #[cfg(all(feature = "os-poll", target_os = "wasi", not(target_env = "p1")))]
+    pub(crate) use self::unix::udp::take_error as udp_take_error;
+
+    #[cfg(not(all(feature = "os-poll", target_os = "wasi", not(target_env = "p1"))))]
+    pub(crate) fn udp_take_error(
+        socket: &std::net::UdpSocket,
+    ) -> std::io::Result<Option<std::io::Error>> {
+        socket.take_error()
     }
 }
 

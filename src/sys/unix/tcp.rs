@@ -80,11 +80,23 @@ pub(crate) fn accept(listener: &net::TcpListener) -> io::Result<(net::TcpStream,
 /// not finished (preview 2 connects in two steps, and the second runs when
 /// poll(2) sees the socket writable), where Unix reports no error: that is
 /// not an error of the socket, so it is `Ok(None)` here, as on Unix. A
-/// connect that failed reports its real error once it is over.
+/// connect that failed reports its real error once it is over. See
+/// `pending_error` for hosts without `SO_ERROR`.
 #[cfg(target_os = "wasi")]
 pub(crate) fn take_error(stream: &net::TcpStream) -> io::Result<Option<io::Error>> {
-    match stream.take_error()? {
-        Some(err) if err.raw_os_error() == Some(libc::EINPROGRESS) => Ok(None),
-        other => Ok(other),
+    pending_error(stream.take_error())
+}
+
+/// What `SO_ERROR` says on WASI preview 2, made to mean what it means on
+/// Unix. A host may have no such option at all (jco's fails with
+/// `ENOPROTOOPT`): it keeps no pending error to report, so that is
+/// `Ok(None)`, not a failure of `take_error`. `EINPROGRESS` (a connect still
+/// under way) is no error of the socket either.
+#[cfg(target_os = "wasi")]
+pub(crate) fn pending_error(taken: io::Result<Option<io::Error>>) -> io::Result<Option<io::Error>> {
+    match taken {
+        Err(err) if err.raw_os_error() == Some(libc::ENOPROTOOPT) => Ok(None),
+        Ok(Some(err)) if err.raw_os_error() == Some(libc::EINPROGRESS) => Ok(None),
+        other => other,
     }
 }

@@ -38,3 +38,10 @@ fn open_datagram_streams(fd: libc::c_int) {
 pub(crate) fn only_v6(socket: &net::UdpSocket) -> io::Result<bool> {
     int_option(socket.as_raw_fd(), libc::IPPROTO_IPV6, libc::IPV6_V6ONLY).map(|v| v != 0)
 }
+
+/// Takes the pending error of a UDP socket (`SO_ERROR`); see
+/// `tcp::pending_error` for hosts that have no such option.
+#[cfg(target_os = "wasi")]
+pub(crate) fn take_error(socket: &net::UdpSocket) -> io::Result<Option<io::Error>> {
+    super::tcp::pending_error(socket.take_error())
+}

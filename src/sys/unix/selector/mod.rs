@@ -23,6 +23,32 @@ cfg_poll_selector! {
 #[cfg(target_os = "wasi")]
 pub(crate) use self::poll::FlagWake;
 
+// The poll(2) selector's registration table is plain data: its unit tests
+// (a model-based property test among them) run on every host, also where
+// another selector is compiled.
+#[cfg(all(
+    test,
+    not(any(
+        mio_unsupported_force_poll_poll,
+        not(any(
+            target_os = "android",
+            target_os = "dragonfly",
+            target_os = "freebsd",
+            target_os = "ios",
+            target_os = "linux",
+            target_os = "macos",
+            target_os = "netbsd",
+            target_os = "openbsd",
+            target_os = "tvos",
+            target_os = "visionos",
+            target_os = "watchos",
+        ))
+    ))
+))]
+#[path = "poll/table.rs"]
+#[allow(dead_code)]
+mod poll_table;
+
 // The kqueue selector's flag arithmetic is plain integer code: its unit
 // tests run on every host, Linux included.
 #[cfg(test)]
