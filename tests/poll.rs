@@ -74,52 +74,6 @@ fn sub_millisecond_timeout_waits() {
     assert!(start.elapsed() >= Duration::from_nanos(1));
 }
 
-/// A 200 µs timeout waits at least 200 µs and, on a backend that takes
-/// timeouts finer than a millisecond, not a whole millisecond: the quickest
-/// of 20 tries returns in under 1 ms (the quickest, so that a busy machine
-/// cannot fail it). Run with `--nocapture` to see the figures.
-#[test]
-fn sub_millisecond_timeout_is_precise() {
-    let mut poll = Poll::new().unwrap();
-    let mut events = Events::with_capacity(8);
-    let timeout = Duration::from_micros(200);
-    let mut times = Vec::new();
-    for _ in 0..20 {
-        let start = Instant::now();
-        util::poll_retry(&mut poll, &mut events, Some(timeout)).unwrap();
-        let elapsed = start.elapsed();
-        assert!(events.is_empty(), "unexpected events: {:?}", events);
-        assert!(
-            elapsed >= timeout,
-            "a {:?} timeout returned after only {:?}",
-            timeout,
-            elapsed
-        );
-        times.push(elapsed);
-    }
-    times.sort();
-    let (quickest, median) = (times[0], times[times.len() / 2]);
-    println!("200 us poll: min {:?}, median {:?}", quickest, median);
-    // The poll(2) backend passes a timespec to ppoll where libc has it.
-    // epoll joins once it waits with epoll_pwait2.
-    #[cfg(all(
-        mio_unsupported_force_poll_poll,
-        any(
-            target_os = "android",
-            target_os = "dragonfly",
-            target_os = "freebsd",
-            target_os = "linux",
-            target_os = "netbsd",
-        )
-    ))]
-    assert!(
-        quickest < Duration::from_millis(1),
-        "a 200 us timeout took at least {:?} (median {:?}) in 20 tries",
-        quickest,
-        median
-    );
-}
-
 #[test]
 fn millisecond_timeout_waits_at_least_that_long() {
     let mut poll = Poll::new().unwrap();

@@ -157,6 +157,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 use std::{fmt, io};
 
+use crate::sys::wake_flag::WakeFlags;
 use crate::sys::EventBuf;
 use crate::{Interest, Token};
 
@@ -186,6 +187,10 @@ pub(crate) struct Selector {
 struct State {
     id: usize,
     wake: WakeFd,
+    /// The wake flags of the `Waker`s registered here (`sys/wake_flag.rs`),
+    /// cleared after each wait once their descriptors are drained.
+    #[cfg_attr(target_os = "wasi", allow(dead_code))]
+    wake_flags: WakeFlags,
     shared: Mutex<Shared>,
     /// Only `select` (that is, the one `Poll`) takes this.
     poller: Mutex<Poller>,
@@ -222,6 +227,7 @@ impl Selector {
             state: Arc::new(State {
                 id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
                 wake,
+                wake_flags: WakeFlags::new(),
                 shared: Mutex::new(Shared {
                     table,
                     polling: false,
@@ -248,6 +254,12 @@ impl Selector {
     #[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
     pub(crate) fn id(&self) -> usize {
         self.state.id
+    }
+
+    /// The wake flags the `Waker`s of this selector register with.
+    #[cfg_attr(target_os = "wasi", allow(dead_code))]
+    pub(crate) fn wake_flags(&self) -> &WakeFlags {
+        &self.state.wake_flags
     }
 
     pub(crate) fn select(
@@ -285,6 +297,11 @@ impl Selector {
             let ready = result?;
             self.state.collect(&mut shared, poller, out);
             drop(shared);
+            // After the wait and after `collect` drained the descriptors of
+            // the `Waker`s it reports, never before: a flag cleared before
+            // the drain could let a wake's write be drained unreported while
+            // later wakes, seeing the flag, skip theirs (`sys/wake_flag.rs`).
+            self.state.wake_flags.clear_all();
             if ready == 0 || !out.is_empty() {
                 return Ok(());
             }
