@@ -1,15 +1,16 @@
 //! `Waker` backends: eventfd where the OS has it, kqueue's `EVFILT_USER`
-//! where the kqueue selector runs on a system that has that filter, a
-//! self-pipe otherwise or when `--cfg mio_unsupported_force_waker_pipe`
-//! asks for it; on WASI (preview 2) a flag in the poll(2) selector.
+//! where the kqueue selector runs on a system that has that filter, event
+//! ports' user events with the Solaris selector, a self-pipe otherwise or
+//! when `--cfg mio_unsupported_force_waker_pipe` asks for it; on WASI
+//! (preview 2) a flag in the poll(2) selector.
 
 #[cfg(all(
-    any(target_os = "linux", target_os = "android"),
+    any(target_os = "linux", target_os = "android", target_os = "illumos"),
     not(mio_unsupported_force_waker_pipe)
 ))]
 mod eventfd;
 #[cfg(all(
-    any(target_os = "linux", target_os = "android"),
+    any(target_os = "linux", target_os = "android", target_os = "illumos"),
     not(mio_unsupported_force_waker_pipe)
 ))]
 pub(crate) use self::eventfd::Waker;
@@ -44,6 +45,14 @@ mod kqueue;
 ))]
 pub(crate) use self::kqueue::Waker;
 
+// Solaris: always, since a pipe would not work there. The event ports
+// selector associates a descriptor again after each event, so a pipe that
+// nothing drains would be reported by every poll.
+cfg_event_ports_selector! {
+    mod event_ports;
+    pub(crate) use self::event_ports::Waker;
+}
+
 // WASI (preview 2): no descriptor to wake with, and only one thread.
 #[cfg(target_os = "wasi")]
 mod flag;
@@ -53,8 +62,9 @@ pub(crate) use self::flag::Waker;
 // Everywhere else neither of the above is compiled.
 #[cfg(not(any(
     target_os = "wasi",
+    all(target_os = "solaris", not(mio_unsupported_force_poll_poll)),
     all(
-        any(target_os = "linux", target_os = "android"),
+        any(target_os = "linux", target_os = "android", target_os = "illumos"),
         not(mio_unsupported_force_waker_pipe)
     ),
     all(
@@ -74,8 +84,9 @@ pub(crate) use self::flag::Waker;
 mod pipe;
 #[cfg(not(any(
     target_os = "wasi",
+    all(target_os = "solaris", not(mio_unsupported_force_poll_poll)),
     all(
-        any(target_os = "linux", target_os = "android"),
+        any(target_os = "linux", target_os = "android", target_os = "illumos"),
         not(mio_unsupported_force_waker_pipe)
     ),
     all(
