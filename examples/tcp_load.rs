@@ -208,7 +208,7 @@ fn parse_args() -> Result<Args, String> {
 /// How many connections this process may open: the open-file limit (raised
 /// to its hard maximum first) minus headroom for stdio, the poller and the
 /// runtime's own descriptors.
-#[cfg(unix)]
+#[cfg(all(unix, not(target_os = "fuchsia")))]
 fn max_connections() -> usize {
     const HEADROOM: u64 = 64;
     // SAFETY: plain system calls on a local struct.
@@ -230,8 +230,8 @@ fn max_connections() -> usize {
 }
 
 /// Windows has no such limit, but wine and small machines do not enjoy ten
-/// thousand sockets: a smaller default.
-#[cfg(not(unix))]
+/// thousand sockets: a smaller default. Fuchsia has no limit to ask for.
+#[cfg(any(not(unix), target_os = "fuchsia"))]
 fn max_connections() -> usize {
     1000
 }

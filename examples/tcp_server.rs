@@ -244,7 +244,7 @@ impl Slab {
 
 /// Every connection is a file descriptor, and the default soft limit (often
 /// 1024) is far below what the machine allows: raise it to the hard limit.
-#[cfg(unix)]
+#[cfg(all(unix, not(target_os = "fuchsia")))]
 fn raise_fd_limit() {
     // SAFETY: plain system calls on a local struct.
     unsafe {
@@ -257,8 +257,8 @@ fn raise_fd_limit() {
     }
 }
 
-/// Windows and WASI have no such limit to raise.
-#[cfg(not(unix))]
+/// Windows, WASI and Fuchsia have no such limit to raise.
+#[cfg(any(not(unix), target_os = "fuchsia"))]
 fn raise_fd_limit() {}
 
 fn main() -> io::Result<()> {

@@ -124,15 +124,21 @@ macro_rules! warn {
     };
 }
 
-/// Items for the epoll selector: Linux and Android, unless poll(2) is forced.
-/// The three `cfg_*_selector!` macros are the one place that says which
+/// Items for the epoll selector: Linux, Android, illumos (whose epoll is
+/// native, with `EPOLLET`) and Redox, unless poll(2) is forced.
+/// The four `cfg_*_selector!` macros are the one place that says which
 /// selector a target gets; exactly one of them compiles its items.
 #[allow(unused_macros)] // not every target has every selector
 macro_rules! cfg_epoll_selector {
     ($($item:item)*) => {
         $(
             #[cfg(all(
-                any(target_os = "linux", target_os = "android"),
+                any(
+                    target_os = "android",
+                    target_os = "illumos",
+                    target_os = "linux",
+                    target_os = "redox",
+                ),
                 not(mio_unsupported_force_poll_poll),
                 not(mio_unsupported_force_kqueue)
             ))]
@@ -168,8 +174,21 @@ macro_rules! cfg_kqueue_selector {
     };
 }
 
-/// Items for the poll(2) selector: wherever neither epoll nor kqueue is
-/// compiled, and when `--cfg mio_unsupported_force_poll_poll` asks for it.
+/// Items for the event ports selector: Solaris, unless poll(2) is forced.
+#[allow(unused_macros)] // not every target has every selector
+macro_rules! cfg_event_ports_selector {
+    ($($item:item)*) => {
+        $(
+            #[cfg(all(target_os = "solaris", not(mio_unsupported_force_poll_poll)))]
+            $item
+        )*
+    };
+}
+
+/// Items for the poll(2) selector: wherever none of the above is compiled
+/// (AIX, ESP-IDF, Fuchsia, Haiku, Hermit, Hurd, NTO, NuttX, Vita, Cygwin,
+/// Horizon, WASI preview 2, ...), and when
+/// `--cfg mio_unsupported_force_poll_poll` asks for it.
 #[allow(unused_macros)] // not every target has every selector
 macro_rules! cfg_poll_selector {
     ($($item:item)*) => {
@@ -180,11 +199,14 @@ macro_rules! cfg_poll_selector {
                     target_os = "android",
                     target_os = "dragonfly",
                     target_os = "freebsd",
+                    target_os = "illumos",
                     target_os = "ios",
                     target_os = "linux",
                     target_os = "macos",
                     target_os = "netbsd",
                     target_os = "openbsd",
+                    target_os = "redox",
+                    target_os = "solaris",
                     target_os = "tvos",
                     target_os = "visionos",
                     target_os = "watchos",

@@ -122,6 +122,7 @@ where
 }
 
 /// Polls `rounds` times for [`QUIET`] and panics on any event for `token`.
+#[cfg_attr(not(any(target_os = "linux", target_os = "android")), allow(dead_code))]
 fn assert_silent(poll: &mut Poll, events: &mut Events, token: Token, rounds: usize, context: &str) {
     for _ in 0..rounds {
         for event in poll_once(poll, events, QUIET) {
@@ -1023,13 +1024,26 @@ struct SignalStorm {
     expired: Arc<AtomicBool>,
 }
 
+/// A `pthread_t`, which is a pointer on some systems (Redox).
+struct ThreadId(libc::pthread_t);
+
+// SAFETY: the id is only handed back to pthread_kill, never dereferenced.
+unsafe impl Send for ThreadId {}
+
+impl ThreadId {
+    /// By method, so that closures capture the whole (`Send`) wrapper.
+    fn get(&self) -> libc::pthread_t {
+        self.0
+    }
+}
+
 impl SignalStorm {
     /// Storms the calling thread.
     fn start(limit: Duration) -> SignalStorm {
         install_sigusr1_handler();
         // SAFETY: pthread_self has no preconditions. The id stays valid:
         // `drop` joins the storm before this thread can exit.
-        let target = unsafe { libc::pthread_self() };
+        let target = ThreadId(unsafe { libc::pthread_self() });
         let (stop, stopped) = mpsc::channel::<()>();
         let sent = Arc::new(AtomicU64::new(0));
         let expired = Arc::new(AtomicBool::new(false));
@@ -1044,7 +1058,7 @@ impl SignalStorm {
                     return;
                 }
                 // SAFETY: `target` is a live thread (see above).
-                let res = unsafe { libc::pthread_kill(target, libc::SIGUSR1) };
+                let res = unsafe { libc::pthread_kill(target.get(), libc::SIGUSR1) };
                 assert_eq!(res, 0, "pthread_kill");
                 sent2.fetch_add(1, Ordering::Relaxed);
             }

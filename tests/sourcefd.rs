@@ -170,6 +170,19 @@ fn invalid_descriptor_is_an_error() {
 /// open descriptors concurrently, but the kernel hands out the lowest free
 /// number, so nothing lands up there meanwhile.
 fn closed_fd_number() -> RawFd {
+    let floor = fd_floor();
+    let file = File::open(env!("CARGO_MANIFEST_DIR")).unwrap();
+    // SAFETY: duplicates a descriptor we own; the copy is closed right away.
+    let high = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_DUPFD_CLOEXEC, floor) };
+    assert!(high >= floor, "F_DUPFD: {}", io::Error::last_os_error());
+    // SAFETY: `high` was just created by us and is closed exactly once.
+    drop(unsafe { OwnedFd::from_raw_fd(high) });
+    high
+}
+
+/// Half the soft descriptor limit, at most 1,000.
+#[cfg(not(target_os = "fuchsia"))]
+fn fd_floor() -> libc::c_int {
     let mut limit: libc::rlimit = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -179,14 +192,13 @@ fn closed_fd_number() -> RawFd {
         unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
         0
     );
-    let floor = (limit.rlim_cur / 2).min(1_000) as libc::c_int;
-    let file = File::open(env!("CARGO_MANIFEST_DIR")).unwrap();
-    // SAFETY: duplicates a descriptor we own; the copy is closed right away.
-    let high = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_DUPFD_CLOEXEC, floor) };
-    assert!(high >= floor, "F_DUPFD: {}", io::Error::last_os_error());
-    // SAFETY: `high` was just created by us and is closed exactly once.
-    drop(unsafe { OwnedFd::from_raw_fd(high) });
-    high
+    (limit.rlim_cur / 2).min(1_000) as libc::c_int
+}
+
+/// Fuchsia has no descriptor limit to ask for.
+#[cfg(target_os = "fuchsia")]
+fn fd_floor() -> libc::c_int {
+    256
 }
 
 #[test]

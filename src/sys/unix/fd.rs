@@ -11,40 +11,11 @@ use std::os::fd::{FromRawFd, OwnedFd};
 #[allow(dead_code)] // only the pipe waker and `unix::pipe` use it
 pub(crate) fn new_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds: [libc::c_int; 2] = [-1, -1];
-    #[cfg(not(any(
-        target_os = "macos",
-        target_os = "ios",
-        target_os = "tvos",
-        target_os = "visionos",
-        target_os = "watchos",
-    )))]
-    {
-        // SAFETY: `fds` has room for the two descriptors pipe2 writes.
-        syscall!(pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC))?;
-    }
-    #[cfg(any(
-        target_os = "macos",
-        target_os = "ios",
-        target_os = "tvos",
-        target_os = "visionos",
-        target_os = "watchos",
-    ))]
-    {
-        // Apple has no pipe2(2): set the flags right after creation.
-        // SAFETY: `fds` has room for the two descriptors pipe writes.
-        syscall!(pipe(fds.as_mut_ptr()))?;
-    }
+    let flags_set = raw_pipe(&mut fds)?;
     // SAFETY: both descriptors were just created and are owned by nothing
     // else; wrapping them first means an error below closes them.
     let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-    #[cfg(any(
-        target_os = "macos",
-        target_os = "ios",
-        target_os = "tvos",
-        target_os = "visionos",
-        target_os = "watchos",
-    ))]
-    {
+    if !flags_set {
         use std::os::fd::AsRawFd;
         for fd in [&read, &write] {
             // SAFETY: plain fcntl on a descriptor we own.
@@ -53,6 +24,47 @@ pub(crate) fn new_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
         }
     }
     Ok((read, write))
+}
+
+/// pipe2(2) with both flags; returns whether they are set.
+#[cfg(all(
+    unix,
+    not(any(
+        target_os = "espidf",
+        target_os = "haiku",
+        target_os = "horizon",
+        target_os = "ios",
+        target_os = "macos",
+        target_os = "nto",
+        target_os = "tvos",
+        target_os = "visionos",
+        target_os = "watchos",
+    ))
+))]
+fn raw_pipe(fds: &mut [libc::c_int; 2]) -> io::Result<bool> {
+    // SAFETY: `fds` has room for the two descriptors pipe2 writes.
+    syscall!(pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC))?;
+    Ok(true)
+}
+
+/// Systems without pipe2(2) (Apple's, Haiku, QNX, ...): a plain pipe(2),
+/// whose flags the caller sets right after creation. Not atomic: another
+/// thread's fork+exec in between inherits the descriptors.
+#[cfg(any(
+    target_os = "espidf",
+    target_os = "haiku",
+    target_os = "horizon",
+    target_os = "ios",
+    target_os = "macos",
+    target_os = "nto",
+    target_os = "tvos",
+    target_os = "visionos",
+    target_os = "watchos",
+))]
+fn raw_pipe(fds: &mut [libc::c_int; 2]) -> io::Result<bool> {
+    // SAFETY: `fds` has room for the two descriptors pipe writes.
+    syscall!(pipe(fds.as_mut_ptr()))?;
+    Ok(false)
 }
 
 /// Sets or clears `O_NONBLOCK` on `fd`.

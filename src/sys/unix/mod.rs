@@ -58,6 +58,12 @@ cfg_io_source! {
         mod io_source;
         pub(crate) use self::io_source::IoSourceState;
     }
+    // Event ports re-associate each descriptor as `select` reports it: see
+    // `selector/event_ports.rs`.
+    cfg_event_ports_selector! {
+        mod io_source;
+        pub(crate) use self::io_source::IoSourceState;
+    }
     cfg_poll_selector! {
         mod io_source_poll;
         pub(crate) use self::io_source_poll::IoSourceState;

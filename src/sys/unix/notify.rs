@@ -1,6 +1,6 @@
 //! The notification descriptor behind `mio::channel`: senders make it
-//! readable, the receiver reads it empty. An eventfd(2) on Linux and
-//! Android (one descriptor, a counter), a non-blocking pipe elsewhere or
+//! readable, the receiver reads it empty. An eventfd(2) on Linux, Android
+//! and illumos (one descriptor, a counter), a non-blocking pipe elsewhere or
 //! with `--cfg mio_unsupported_force_waker_pipe` (one byte per
 //! notification).
 //!
@@ -15,7 +15,7 @@ use std::io::{self, Read, Write};
 use std::os::unix::io::{AsRawFd, RawFd};
 
 #[cfg(all(
-    any(target_os = "linux", target_os = "android"),
+    any(target_os = "linux", target_os = "android", target_os = "illumos"),
     not(mio_unsupported_force_waker_pipe)
 ))]
 mod imp {
@@ -69,7 +69,7 @@ mod imp {
 }
 
 #[cfg(not(all(
-    any(target_os = "linux", target_os = "android"),
+    any(target_os = "linux", target_os = "android", target_os = "illumos"),
     not(mio_unsupported_force_waker_pipe)
 )))]
 mod imp {

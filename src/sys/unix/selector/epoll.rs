@@ -1,5 +1,6 @@
-//! The Linux/Android selector: one epoll instance, every source registered
-//! edge-triggered (`EPOLLET`), the token stored in the event's `u64`.
+//! The epoll selector (Linux, Android, illumos, Redox): one epoll instance,
+//! every source registered edge-triggered (`EPOLLET`), the token stored in
+//! the event's `u64`.
 //!
 //! Timeouts: `epoll_pwait2` (Linux 5.11+) takes a `timespec`, so a timeout
 //! that is not a whole number of milliseconds is waited for to the
@@ -15,7 +16,7 @@
 //! Wakes: after every wait, and before the events are handed back, the
 //! flags of the `Waker`s registered here are cleared (`sys/wake_flag.rs`).
 //!
-//! epoll(7), epoll_ctl(2), epoll_wait(2), epoll_pwait2(2).
+//! epoll(7), epoll_ctl(2), epoll_wait(2), epoll_pwait2(2); illumos: epoll(5).
 
 use std::os::unix::io::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -97,7 +98,7 @@ impl Selector {
     ) -> io::Result<()> {
         let buf = events.raw_mut();
         buf.clear();
-        let max = buf.capacity().min(i32::MAX as usize) as libc::c_int;
+        let max = max_events(buf.capacity());
         let res = wait(
             self.ep.as_raw_fd(),
             buf.as_mut_ptr(),
@@ -115,10 +116,7 @@ impl Selector {
     }
 
     pub(crate) fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
-        let mut ev = libc::epoll_event {
-            events: interest_to_epoll(interests),
-            u64: usize::from(token) as u64,
-        };
+        let mut ev = new_event(interest_to_epoll(interests), token);
         // SAFETY: `ev` is a valid epoll_event for the duration of the call.
         syscall!(epoll_ctl(
             self.ep.as_raw_fd(),
@@ -136,10 +134,7 @@ impl Selector {
         token: Token,
         interests: Interest,
     ) -> io::Result<()> {
-        let mut ev = libc::epoll_event {
-            events: interest_to_epoll(interests),
-            u64: usize::from(token) as u64,
-        };
+        let mut ev = new_event(interest_to_epoll(interests), token);
         // SAFETY: `ev` is a valid epoll_event for the duration of the call.
         syscall!(epoll_ctl(
             self.ep.as_raw_fd(),
@@ -172,6 +167,24 @@ impl AsRawFd for Selector {
 impl AsFd for Selector {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.ep.as_fd()
+    }
+}
+
+/// The `maxevents` argument of epoll_wait for a buffer of `capacity`
+/// events: Linux refuses (`EINVAL`) more than `INT_MAX` bytes' worth of
+/// events, whatever the buffer holds.
+fn max_events(capacity: usize) -> libc::c_int {
+    let limit = libc::c_int::MAX as usize / std::mem::size_of::<RawEvent>();
+    capacity.min(limit) as libc::c_int
+}
+
+/// An `epoll_event` carrying `token` in its `u64`.
+fn new_event(events: u32, token: Token) -> libc::epoll_event {
+    libc::epoll_event {
+        events,
+        u64: usize::from(token) as u64,
+        #[cfg(target_os = "redox")]
+        _pad: 0,
     }
 }
 
@@ -434,15 +447,33 @@ mod tests {
         assert_eq!(r, libc::EPOLLET | libc::EPOLLIN | libc::EPOLLRDHUP);
         let w = interest_to_epoll(Interest::WRITABLE) as libc::c_int;
         assert_eq!(w, libc::EPOLLET | libc::EPOLLOUT);
-        let p = interest_to_epoll(Interest::PRIORITY) as libc::c_int;
-        assert_eq!(p, libc::EPOLLET | libc::EPOLLPRI);
+        // `Interest::PRIORITY` exists on Linux and Android only, as in mio.
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            let p = interest_to_epoll(Interest::PRIORITY) as libc::c_int;
+            assert_eq!(p, libc::EPOLLET | libc::EPOLLPRI);
+        }
     }
 
     fn raw(flags: libc::c_int) -> RawEvent {
-        libc::epoll_event {
-            events: flags as u32,
-            u64: 42,
-        }
+        new_event(flags as u32, Token(42))
+    }
+
+    #[test]
+    fn capacities_stay_within_what_epoll_wait_accepts() {
+        assert_eq!(max_events(0), 0);
+        assert_eq!(max_events(1 << 20), 1 << 20);
+        let limit = libc::c_int::MAX / std::mem::size_of::<RawEvent>() as libc::c_int;
+        assert_eq!(max_events(usize::MAX), limit);
+        assert_eq!(max_events(limit as usize + 1), limit);
+    }
+
+    #[test]
+    fn tokens_keep_every_bit() {
+        assert_eq!(
+            event::token(&new_event(0, Token(usize::MAX))),
+            Token(usize::MAX)
+        );
     }
 
     #[test]

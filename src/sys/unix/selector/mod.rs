@@ -14,11 +14,61 @@ cfg_kqueue_selector! {
     pub(crate) use self::kqueue::{Filter, Flags};
 }
 
+cfg_event_ports_selector! {
+    mod event_ports;
+    pub(crate) use self::event_ports::{event, RawEvent, Selector};
+}
+
 cfg_poll_selector! {
     mod poll;
     #[cfg_attr(target_os = "wasi", allow(unused_imports))] // `Registration`: pipe waker, `net`
     pub(crate) use self::poll::{event, RawEvent, Registration, Selector};
 }
+// How the eventfd and pipe `Waker`s register their descriptor, so that
+// they need not know the selector. The poll(2) selector hands back a
+// registration that the waker owns and ends before closing the descriptor
+// (see `poll.rs`); the others register it like any source, and closing the
+// descriptor ends the registration.
+#[allow(unused_macros)] // not with the poll(2) selector
+macro_rules! plain_waker_registration {
+    () => {
+        /// Nothing to keep: closing the descriptor ends the registration.
+        #[allow(dead_code)] // unused where the `Waker` needs no descriptor
+        pub(crate) type WakerRegistration = ();
+
+        #[allow(dead_code)] // unused where the `Waker` needs no descriptor
+        pub(crate) fn register_waker(
+            selector: &Selector,
+            fd: std::os::fd::RawFd,
+            token: crate::Token,
+        ) -> std::io::Result<()> {
+            selector.register(fd, token, crate::Interest::READABLE)
+        }
+    };
+}
+cfg_epoll_selector! {
+    plain_waker_registration!();
+}
+cfg_kqueue_selector! {
+    plain_waker_registration!();
+}
+cfg_event_ports_selector! {
+    plain_waker_registration!();
+}
+cfg_poll_selector! {
+    #[cfg(unix)]
+    pub(crate) use self::poll::Registration as WakerRegistration;
+
+    #[cfg(unix)]
+    pub(crate) fn register_waker(
+        selector: &Selector,
+        fd: std::os::fd::RawFd,
+        token: crate::Token,
+    ) -> std::io::Result<WakerRegistration> {
+        selector.register_waker(fd, token, crate::Interest::READABLE)
+    }
+}
+
 // The flag `Waker` of WASI (preview 2), which has no descriptor to wake.
 #[cfg(target_os = "wasi")]
 pub(crate) use self::poll::FlagWake;

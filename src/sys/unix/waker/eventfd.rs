@@ -11,34 +11,19 @@ use std::io::{self, Read, Write};
 use std::os::unix::io::{AsRawFd, FromRawFd};
 
 use super::coalesce::Coalesce;
+use crate::sys::unix::selector::{register_waker, WakerRegistration};
 use crate::sys::Selector;
-use crate::{Interest, Token};
+use crate::Token;
 
 #[derive(Debug)]
 pub(crate) struct Waker {
     /// Whether a wake is already on its way (dropped first: the slot is
     /// free again once the descriptor is about to close).
     coalesce: Coalesce,
-    /// With the poll(2) selector, which drains the descriptor whenever it
-    /// reports it: the registration, owned here so that it ends before the
-    /// descriptor is closed (fields drop in order). See `selector/poll.rs`.
-    #[cfg(any(
-        mio_unsupported_force_poll_poll,
-        not(any(
-            target_os = "android",
-            target_os = "dragonfly",
-            target_os = "freebsd",
-            target_os = "ios",
-            target_os = "linux",
-            target_os = "macos",
-            target_os = "netbsd",
-            target_os = "openbsd",
-            target_os = "tvos",
-            target_os = "visionos",
-            target_os = "watchos",
-        ))
-    ))]
-    _registration: crate::sys::unix::selector::Registration,
+    /// Owned so that, with the poll(2) selector, the registration ends
+    /// before the descriptor is closed (fields drop in order); nothing with
+    /// the others. See `selector/mod.rs`.
+    _registration: WakerRegistration,
     fd: File,
 }
 
@@ -48,42 +33,9 @@ impl Waker {
         let raw = syscall!(eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK))?;
         // SAFETY: `raw` was just created and is owned by nothing else.
         let fd = unsafe { File::from_raw_fd(raw) };
-        #[cfg(not(any(
-            mio_unsupported_force_poll_poll,
-            not(any(
-                target_os = "android",
-                target_os = "dragonfly",
-                target_os = "freebsd",
-                target_os = "ios",
-                target_os = "linux",
-                target_os = "macos",
-                target_os = "netbsd",
-                target_os = "openbsd",
-                target_os = "tvos",
-                target_os = "visionos",
-                target_os = "watchos",
-            ))
-        )))]
-        selector.register(fd.as_raw_fd(), token, Interest::READABLE)?;
         Ok(Waker {
             coalesce: Coalesce::new(selector),
-            #[cfg(any(
-                mio_unsupported_force_poll_poll,
-                not(any(
-                    target_os = "android",
-                    target_os = "dragonfly",
-                    target_os = "freebsd",
-                    target_os = "ios",
-                    target_os = "linux",
-                    target_os = "macos",
-                    target_os = "netbsd",
-                    target_os = "openbsd",
-                    target_os = "tvos",
-                    target_os = "visionos",
-                    target_os = "watchos",
-                ))
-            ))]
-            _registration: selector.register_waker(fd.as_raw_fd(), token, Interest::READABLE)?,
+            _registration: register_waker(selector, fd.as_raw_fd(), token)?,
             fd,
         })
     }

@@ -1,24 +1,26 @@
 //! `Waker` backends: eventfd where the OS has it, kqueue's `EVFILT_USER`
-//! where the kqueue selector runs on a system that has that filter, a
-//! self-pipe otherwise or when `--cfg mio_unsupported_force_waker_pipe`
-//! asks for it; on WASI (preview 2) a flag in the poll(2) selector.
+//! where the kqueue selector runs on a system that has that filter, event
+//! ports' user events with the Solaris selector, a self-pipe otherwise or
+//! when `--cfg mio_unsupported_force_waker_pipe` asks for it; on WASI
+//! (preview 2) a flag in the poll(2) selector.
 //!
 //! On Linux, `--cfg mio_unsupported_force_kqueue` (the kqueue selector over
 //! libkqueue) takes the `EVFILT_USER` waker too, as a kqueue system would.
 
-// The eventfd and pipe wakers' coalescing. Unused where the kqueue or the
-// flag waker is the one compiled.
-#[allow(dead_code)]
+// The wake flag the eventfd, pipe and kqueue `Waker`s coalesce their wakes
+// with. WASI's flag waker and the event ports' waker keep their own.
+#[cfg(not(all(target_os = "solaris", not(mio_unsupported_force_poll_poll))))]
+#[cfg_attr(target_os = "wasi", allow(dead_code))]
 mod coalesce;
 
 #[cfg(all(
-    any(target_os = "linux", target_os = "android"),
+    any(target_os = "linux", target_os = "android", target_os = "illumos"),
     not(mio_unsupported_force_waker_pipe),
     not(all(mio_unsupported_force_kqueue, not(mio_unsupported_force_poll_poll)))
 ))]
 mod eventfd;
 #[cfg(all(
-    any(target_os = "linux", target_os = "android"),
+    any(target_os = "linux", target_os = "android", target_os = "illumos"),
     not(mio_unsupported_force_waker_pipe),
     not(all(mio_unsupported_force_kqueue, not(mio_unsupported_force_poll_poll)))
 ))]
@@ -56,6 +58,14 @@ mod kqueue;
 ))]
 pub(crate) use self::kqueue::Waker;
 
+// Solaris: always, since a pipe would not work there. The event ports
+// selector associates a descriptor again after each event, so a pipe that
+// nothing drains would be reported by every poll.
+cfg_event_ports_selector! {
+    mod event_ports;
+    pub(crate) use self::event_ports::Waker;
+}
+
 // WASI (preview 2): no descriptor to wake with, and only one thread.
 #[cfg(target_os = "wasi")]
 mod flag;
@@ -66,8 +76,9 @@ pub(crate) use self::flag::Waker;
 // system under `mio_unsupported_force_waker_pipe`.
 #[cfg(not(any(
     target_os = "wasi",
+    all(target_os = "solaris", not(mio_unsupported_force_poll_poll)),
     all(
-        any(target_os = "linux", target_os = "android"),
+        any(target_os = "linux", target_os = "android", target_os = "illumos"),
         not(mio_unsupported_force_waker_pipe)
     ),
     all(
@@ -87,8 +98,9 @@ pub(crate) use self::flag::Waker;
 mod pipe;
 #[cfg(not(any(
     target_os = "wasi",
+    all(target_os = "solaris", not(mio_unsupported_force_poll_poll)),
     all(
-        any(target_os = "linux", target_os = "android"),
+        any(target_os = "linux", target_os = "android", target_os = "illumos"),
         not(mio_unsupported_force_waker_pipe)
     ),
     all(

@@ -13,34 +13,19 @@ use std::os::unix::io::AsRawFd;
 
 use super::coalesce::Coalesce;
 use crate::sys::unix::new_pipe;
+use crate::sys::unix::selector::{register_waker, WakerRegistration};
 use crate::sys::Selector;
-use crate::{Interest, Token};
+use crate::Token;
 
 #[derive(Debug)]
 pub(crate) struct Waker {
     /// Whether a wake is already on its way (dropped first: the slot is
-    /// free again once the descriptors are about to close).
+    /// free again once the descriptor is about to close).
     coalesce: Coalesce,
-    /// With the poll(2) selector, which drains the descriptor whenever it
-    /// reports it: the registration, owned here so that it ends before the
-    /// descriptor is closed (fields drop in order). See `selector/poll.rs`.
-    #[cfg(any(
-        mio_unsupported_force_poll_poll,
-        not(any(
-            target_os = "android",
-            target_os = "dragonfly",
-            target_os = "freebsd",
-            target_os = "ios",
-            target_os = "linux",
-            target_os = "macos",
-            target_os = "netbsd",
-            target_os = "openbsd",
-            target_os = "tvos",
-            target_os = "visionos",
-            target_os = "watchos",
-        ))
-    ))]
-    _registration: crate::sys::unix::selector::Registration,
+    /// Owned so that, with the poll(2) selector, the registration ends
+    /// before the descriptor is closed (fields drop in order); nothing with
+    /// the others. See `selector/mod.rs`.
+    _registration: WakerRegistration,
     sender: File,
     receiver: File,
 }
@@ -50,46 +35,9 @@ impl Waker {
         let (receiver, sender) = new_pipe()?;
         let receiver = File::from(receiver);
         let sender = File::from(sender);
-        #[cfg(not(any(
-            mio_unsupported_force_poll_poll,
-            not(any(
-                target_os = "android",
-                target_os = "dragonfly",
-                target_os = "freebsd",
-                target_os = "ios",
-                target_os = "linux",
-                target_os = "macos",
-                target_os = "netbsd",
-                target_os = "openbsd",
-                target_os = "tvos",
-                target_os = "visionos",
-                target_os = "watchos",
-            ))
-        )))]
-        selector.register(receiver.as_raw_fd(), token, Interest::READABLE)?;
         Ok(Waker {
             coalesce: Coalesce::new(selector),
-            #[cfg(any(
-                mio_unsupported_force_poll_poll,
-                not(any(
-                    target_os = "android",
-                    target_os = "dragonfly",
-                    target_os = "freebsd",
-                    target_os = "ios",
-                    target_os = "linux",
-                    target_os = "macos",
-                    target_os = "netbsd",
-                    target_os = "openbsd",
-                    target_os = "tvos",
-                    target_os = "visionos",
-                    target_os = "watchos",
-                ))
-            ))]
-            _registration: selector.register_waker(
-                receiver.as_raw_fd(),
-                token,
-                Interest::READABLE,
-            )?,
+            _registration: register_waker(selector, receiver.as_raw_fd(), token)?,
             sender,
             receiver,
         })
