@@ -267,7 +267,7 @@ fn sequences() -> impl Strategy<Value = Vec<(Op, [Option<i32>; MAX_CHANGES])>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 2 } else { 2000 }))]
 
     #[test]
     fn change_lists_follow_the_model(ops in sequences()) {
