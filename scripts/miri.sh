@@ -50,6 +50,31 @@ MIRI_TESTS=(
     "events zero_capacity_events_is_invalid_input"
     "pipe debug_output"
     "pipe end_of_file_and_broken_pipe"
+    # The channel over eventfd (not `errors_describe_themselves`: its Debug
+    # output reads F_GETFL, which Miri does not emulate for an eventfd;
+    # not the two threaded stress tests: minutes under Miri).
+    "channel portable::a_dropped_receiver_reports_nothing_more"
+    "channel portable::an_event_per_batch_and_none_while_empty"
+    "channel portable::both_ends_are_send_and_sync"
+    "channel portable::capacity_is_respected"
+    "channel portable::disconnection_while_drained_is_an_event"
+    "channel portable::dropping_the_poll_with_an_event_on_its_way"
+    "channel portable::dropping_the_receiver_disconnects_and_drops_what_was_left"
+    "channel portable::messages_sent_before_registering_are_reported"
+    "channel portable::registration_rules"
+    "channel portable::reregister_and_deregister"
+    "channel portable::the_last_sender_leaving_is_an_event"
+    "channel portable::zero_capacity_is_refused"
+    # UnixStream::pair (socketpair with SOCK_NONBLOCK|SOCK_CLOEXEC). Not:
+    # shutdown_write_is_seen_as_read_closed (Miri cannot shut down a
+    # socketpair), pair_round_trip_and_addresses (no getsockname on a
+    # socketpair), edge_triggered_fill_and_drain (under Miri the writable
+    # edge after the peer drains never arrives; passes on Linux with every
+    # backend; not investigated further), the path/abstract/bind tests.
+    "unix_stream dropped_peer_closes_both_directions"
+    "unix_stream register_twice_and_deregister"
+    "unix_stream try_io_passes_results_through"
+    "unix_stream vectored_io"
 )
 # One Miri run per test file, with all of that file's names as exact filters.
 for file in $(printf '%s\n' "${MIRI_TESTS[@]}" | cut -d' ' -f1 | sort -u); do

@@ -93,9 +93,10 @@
 
 use std::collections::VecDeque;
 use std::error::Error;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::PoisonError;
 use std::{fmt, io, mem};
 
+use crate::sync::{Arc, Mutex, MutexGuard};
 use crate::{event, Interest, Registry, Token};
 
 /// Creates a channel that holds up to `capacity` messages.
@@ -357,6 +358,15 @@ impl<T> Receiver<T> {
     }
 }
 
+#[cfg(all(test, loom))]
+impl<T> Receiver<T> {
+    /// Whether the stand-in for the descriptor is readable: what a poll
+    /// would report (models only).
+    pub(crate) fn model_readable(&self) -> bool {
+        self.source.readable()
+    }
+}
+
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
         let (queue, notifier) = {
@@ -512,7 +522,7 @@ impl fmt::Display for TryRecvError {
 impl Error for TryRecvError {}
 
 /// The receiver's readiness: a notification descriptor in an `IoSource`.
-#[cfg(unix)]
+#[cfg(all(unix, not(loom)))]
 mod imp {
     use std::io;
 
@@ -568,7 +578,7 @@ mod imp {
 /// The receiver's readiness on Windows: a flag that posts a completion
 /// packet to the `Poll`'s port when set while registered
 /// (`sys/windows/channel.rs`).
-#[cfg(windows)]
+#[cfg(all(windows, not(loom)))]
 mod imp {
     use std::io;
 
@@ -629,7 +639,7 @@ mod imp {
 
 /// No notification where the backend has none: `pair` fails, so no value
 /// of these types ever exists.
-#[cfg(not(any(unix, windows)))]
+#[cfg(not(any(unix, windows, loom)))]
 mod imp {
     use std::io;
 
@@ -668,6 +678,63 @@ mod imp {
 
         pub(super) fn deregister(&mut self, _: &Registry) -> io::Result<()> {
             match *self {}
+        }
+    }
+}
+
+/// Under `--cfg loom` (model checking, `scripts/loom.sh`) only: a flag loom
+/// sees stands in for the descriptor. `notify` makes it readable, `drain`
+/// reads it empty, as a write and reads until `WouldBlock` do; the models
+/// treat "readable" as "a poll reports an event". There is no `Poll` under
+/// loom, so registering fails.
+#[cfg(loom)]
+mod imp {
+    use std::io;
+
+    use crate::sync::{Arc, AtomicBool, Ordering};
+    use crate::{Interest, Registry, Token};
+
+    pub(super) struct Notifier(Arc<AtomicBool>);
+
+    #[derive(Debug)]
+    pub(super) struct Source(Arc<AtomicBool>);
+
+    pub(super) fn pair() -> io::Result<(Notifier, Source)> {
+        let flag = Arc::new(AtomicBool::new(false));
+        Ok((Notifier(Arc::clone(&flag)), Source(flag)))
+    }
+
+    fn no_poll() -> io::Error {
+        io::Error::new(io::ErrorKind::Unsupported, "no `Poll` under loom")
+    }
+
+    impl Notifier {
+        pub(super) fn notify(&self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    impl Source {
+        pub(super) fn drain(&self) -> io::Result<()> {
+            self.0.store(false, Ordering::SeqCst);
+            Ok(())
+        }
+
+        #[cfg(test)]
+        pub(super) fn readable(&self) -> bool {
+            self.0.load(Ordering::SeqCst)
+        }
+
+        pub(super) fn register(&mut self, _: &Registry, _: Token, _: Interest) -> io::Result<()> {
+            Err(no_poll())
+        }
+
+        pub(super) fn reregister(&mut self, _: &Registry, _: Token, _: Interest) -> io::Result<()> {
+            Err(no_poll())
+        }
+
+        pub(super) fn deregister(&mut self, _: &Registry) -> io::Result<()> {
+            Err(no_poll())
         }
     }
 }

@@ -113,6 +113,18 @@ cfg_channel! {
     pub mod channel;
 }
 
+// std's or (under `--cfg loom`) loom's primitives for the channel and the
+// signal table.
+#[cfg(any(
+    all(feature = "channel", not(target_os = "wasi")),
+    all(unix, feature = "signal")
+))]
+mod sync;
+
+// Model checks of the channel (`scripts/loom.sh`).
+#[cfg(all(test, loom))]
+mod models;
+
 // Reading the notification descriptors of the sources above.
 #[cfg(all(unix, any(feature = "timer", feature = "signal", feature = "channel")))]
 mod drain;

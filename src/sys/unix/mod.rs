@@ -100,7 +100,8 @@ cfg_signal! {
     pub(crate) mod signal;
 }
 
-#[cfg(unix)]
+// Under `--cfg loom` the channel's models stand a flag in for it.
+#[cfg(all(unix, not(loom)))]
 cfg_channel! {
     mod notify;
     pub(crate) use self::notify::{notify_pair, NotifyReceiver, NotifySender};

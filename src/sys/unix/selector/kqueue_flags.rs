@@ -355,6 +355,9 @@ mod tests {
         note_trigger: NOTE_TRIGGER,
     };
 
+    // Properties against a model of the kernel's filter table.
+    mod props;
+
     const ADD: u16 = EV_ADD | EV_CLEAR | EV_RECEIPT;
     const DEL: u16 = EV_DELETE | EV_RECEIPT;
 

@@ -30,15 +30,27 @@ use std::io;
 use std::mem;
 use std::os::unix::io::RawFd;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering::SeqCst};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::PoisonError;
 
 use libc::{c_int, c_void};
 
 use super::set::{position, SignalSet, LIMIT, WORDS};
+use crate::sync::Ordering::SeqCst;
+use crate::sync::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Mutex, MutexGuard};
+
+// Under `--cfg loom` (model checking, `scripts/loom.sh`) the statics below
+// are loom's lazily created per-execution statics, the table has two slots
+// instead of 64 (fewer atomics for loom to track), and the handler's
+// write(2) is recorded by the models instead (`table/models.rs`). Nothing
+// else differs.
+#[cfg(loom)]
+mod models;
 
 /// How many `Signals` can be alive at once.
+#[cfg(not(loom))]
 pub(crate) const SETS: usize = 64;
+#[cfg(loom)]
+pub(crate) const SETS: usize = 2;
 
 struct Slot {
     /// The write end of the set's pipe; -1 while the slot is free.
@@ -59,6 +71,7 @@ struct Chain {
     siginfo: AtomicBool,
 }
 
+#[cfg(not(loom))]
 #[allow(clippy::declare_interior_mutable_const)] // only used to fill the statics
 const FREE_SLOT: Slot = Slot {
     fd: AtomicI32::new(-1),
@@ -66,8 +79,10 @@ const FREE_SLOT: Slot = Slot {
     wanted: [ZERO_WORD; WORDS],
     pending: [ZERO_WORD; WORDS],
 };
+#[cfg(not(loom))]
 #[allow(clippy::declare_interior_mutable_const)]
 const ZERO_WORD: AtomicU64 = AtomicU64::new(0);
+#[cfg(not(loom))]
 #[allow(clippy::declare_interior_mutable_const)]
 const NO_CHAIN: Chain = Chain {
     seq: AtomicUsize::new(0),
@@ -75,7 +90,9 @@ const NO_CHAIN: Chain = Chain {
     siginfo: AtomicBool::new(false),
 };
 
+#[cfg(not(loom))]
 static SLOTS: [Slot; SETS] = [FREE_SLOT; SETS];
+#[cfg(not(loom))]
 static CHAINS: [Chain; LIMIT] = [NO_CHAIN; LIMIT];
 
 /// A disposition saved to be restored.
@@ -98,12 +115,37 @@ struct Book {
     taken: [bool; SETS],
 }
 
-static BOOK: Mutex<Book> = Mutex::new(Book {
+const EMPTY_BOOK: Book = Book {
     users: [0; LIMIT],
     installed: [false; LIMIT],
     saved: [None; LIMIT],
     taken: [false; SETS],
-});
+};
+
+#[cfg(not(loom))]
+static BOOK: Mutex<Book> = Mutex::new(EMPTY_BOOK);
+
+// Vectors rather than arrays: loom's atomics are large, and the models run
+// on small coroutine stacks.
+#[cfg(loom)]
+loom::lazy_static! {
+    static ref SLOTS: Vec<Slot> = (0..SETS)
+        .map(|_| Slot {
+            fd: AtomicI32::new(-1),
+            busy: AtomicUsize::new(0),
+            wanted: std::array::from_fn(|_| AtomicU64::new(0)),
+            pending: std::array::from_fn(|_| AtomicU64::new(0)),
+        })
+        .collect();
+    static ref CHAINS: Vec<Chain> = (0..LIMIT)
+        .map(|_| Chain {
+            seq: AtomicUsize::new(0),
+            action: AtomicUsize::new(libc::SIG_DFL),
+            siginfo: AtomicBool::new(false),
+        })
+        .collect();
+    static ref BOOK: Mutex<Book> = Mutex::new(EMPTY_BOOK);
+}
 
 fn book() -> MutexGuard<'static, Book> {
     // Every update of the book is completed or undone before an error is
@@ -138,8 +180,9 @@ pub(crate) fn release(index: usize) {
     }
     let slot = &SLOTS[index];
     slot.fd.store(-1, SeqCst);
+    crate::sync::seq_cst_fence_for_loom();
     while slot.busy.load(SeqCst) != 0 {
-        std::thread::yield_now();
+        crate::sync::yield_now();
     }
     book.taken[index] = false;
 }
@@ -294,11 +337,12 @@ fn publish(n: usize, action: &libc::sigaction) {
 extern "C" fn handler(signal: c_int, info: *mut libc::siginfo_t, context: *mut c_void) {
     let errno = io::Error::last_os_error().raw_os_error();
     if let Some((word, bit)) = position(signal) {
-        for slot in &SLOTS {
+        for slot in SLOTS.iter() {
             if slot.wanted[word].load(SeqCst) & bit == 0 {
                 continue;
             }
             slot.busy.fetch_add(1, SeqCst);
+            crate::sync::seq_cst_fence_for_loom();
             // Looked at again now that `release` waits for us: a set that
             // is going away has stopped wanting anything by then.
             if slot.wanted[word].load(SeqCst) & bit != 0 {
@@ -306,12 +350,7 @@ extern "C" fn handler(signal: c_int, info: *mut libc::siginfo_t, context: *mut c
                 if fd >= 0 {
                     // Before the write: whoever reads the byte sees the bit.
                     slot.pending[word].fetch_or(bit, SeqCst);
-                    let byte = 1u8;
-                    // SAFETY: write(2) is async-signal-safe; it reads one
-                    // byte from a local. `fd` stays open while `busy`
-                    // counts us (see `release`). A full pipe (EAGAIN)
-                    // already holds a wake-up, so the result is ignored.
-                    let _ = unsafe { libc::write(fd, (&byte as *const u8).cast(), 1) };
+                    write_byte(fd);
                 }
             }
             slot.busy.fetch_sub(1, SeqCst);
@@ -321,6 +360,23 @@ extern "C" fn handler(signal: c_int, info: *mut libc::siginfo_t, context: *mut c
     if let Some(errno) = errno {
         set_errno(errno);
     }
+}
+
+/// Writes one byte to a set's pipe, from the handler.
+#[cfg(not(loom))]
+fn write_byte(fd: RawFd) {
+    let byte = 1u8;
+    // SAFETY: write(2) is async-signal-safe; it reads one byte from a
+    // local. `fd` stays open while `busy` counts the handler (see
+    // `release`). A full pipe (EAGAIN) already holds a wake-up, so the
+    // result is ignored.
+    let _ = unsafe { libc::write(fd, (&byte as *const u8).cast(), 1) };
+}
+
+/// Under loom: the models record the write and check `fd` is still open.
+#[cfg(loom)]
+fn write_byte(fd: RawFd) {
+    models::wrote(fd);
 }
 
 /// Calls the handler that was installed before ours, if it is a function.

@@ -188,6 +188,10 @@ fn invalid(msg: &'static str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, msg)
 }
 
+// Properties over arbitrary paths, names and kernel output.
+#[cfg(test)]
+mod props;
+
 #[cfg(test)]
 mod tests {
     use super::*;
