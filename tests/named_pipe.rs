@@ -361,7 +361,20 @@ fn registration_errors() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::AlreadyExists);
     let err = other.registry().deregister(&mut server).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert_eq!(err.kind(), ErrorKind::AlreadyExists);
+    assert_eq!(
+        err.to_string(),
+        "I/O source already registered with a different `Registry`"
+    );
+    let err = other
+        .registry()
+        .reregister(&mut server, SERVER, Interest::READABLE)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AlreadyExists);
+    assert_eq!(
+        err.to_string(),
+        "I/O source already registered with a different `Registry`"
+    );
 
     // Reregister and deregister work; deregistering twice does not.
     poll.registry()

@@ -52,6 +52,7 @@ use super::afd::{POLL_DISCONNECT, POLL_RECEIVE, POLL_SEND};
 use super::event::POLL_FAILED;
 use super::selector::{lock, poll_dropped, SelectorInner, KEY_PIPE};
 use super::Selector;
+use crate::sys::registration;
 use crate::{Interest, Token};
 
 /// Size of each of the two buffers, and so the most one read returns and
@@ -324,7 +325,13 @@ impl NamedPipe {
     ) -> io::Result<()> {
         let shared = &self.shared;
         let inner = selector.inner();
+        // Registered already (with any `Poll`) is the first thing to say.
+        if lock(&shared.state).registered {
+            return Err(registration::already_registered());
+        }
         match shared.selector.get() {
+            // Deregistered from another `Poll`: the handle stays associated
+            // with that port for good.
             Some((id, _)) if *id != inner.id() => {
                 return Err(io::Error::new(
                     io::ErrorKind::AlreadyExists,
@@ -349,10 +356,7 @@ impl NamedPipe {
         }
         let mut state = lock(&shared.state);
         if state.registered {
-            return Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                "named pipe is already registered",
-            ));
+            return Err(registration::already_registered());
         }
         state.registered = true;
         state.token = usize::from(token);
@@ -371,9 +375,7 @@ impl NamedPipe {
         let shared = &self.shared;
         let inner = selector.inner();
         let mut state = lock(&shared.state);
-        if !state.registered || !shared.associated_with(inner) {
-            return Err(not_registered());
-        }
+        shared.check_registration(&state, inner)?;
         state.token = usize::from(token);
         state.interests = kinds_of(interests);
         shared.notify(inner, &mut state);
@@ -383,9 +385,7 @@ impl NamedPipe {
     pub(crate) fn deregister(&self, selector: &Selector) -> io::Result<()> {
         let shared = &self.shared;
         let mut state = lock(&shared.state);
-        if !state.registered || !shared.associated_with(selector.inner()) {
-            return Err(not_registered());
-        }
+        shared.check_registration(&state, selector.inner())?;
         // Operations in flight go on; their completions report nothing.
         state.registered = false;
         Ok(())
@@ -462,8 +462,14 @@ impl PipeShared {
         self.ops[op as usize].overlapped.get()
     }
 
-    fn associated_with(&self, selector: &SelectorInner) -> bool {
-        matches!(self.selector.get(), Some((id, _)) if *id == selector.id())
+    /// Checks that a `reregister` or `deregister` goes through the selector
+    /// the pipe is registered with.
+    fn check_registration(&self, state: &State, selector: &SelectorInner) -> io::Result<()> {
+        let current = match self.selector.get() {
+            Some((id, _)) if state.registered => *id,
+            _ => 0,
+        };
+        registration::check(current, selector.id())
     }
 
     /// The selector to run an operation with. Before the first
@@ -711,10 +717,6 @@ fn kinds_of(interests: Interest) -> u8 {
 fn last_error_code() -> u32 {
     // SAFETY: reads a thread-local value; no arguments.
     unsafe { GetLastError() }
-}
-
-fn not_registered() -> io::Error {
-    io::Error::new(io::ErrorKind::NotFound, "named pipe is not registered")
 }
 
 /// Handles the completion of a pipe operation (or a posted notification).
