@@ -155,6 +155,9 @@ struct State {
     token: usize,
     interests: u8,
     connecting: bool,
+    /// A server end with no client (a read said so): nothing to write to,
+    /// so not writable until a connect completes.
+    listening: bool,
     read: ReadState,
     read_buf: Option<IoBuf>,
     /// A write in flight sends bytes `write_start..write_end` of the buffer.
@@ -409,6 +412,7 @@ impl From<OwnedHandle> for NamedPipe {
                     token: 0,
                     interests: 0,
                     connecting: false,
+                    listening: false,
                     read: ReadState::Idle,
                     read_buf: None,
                     write_pending: false,
@@ -533,7 +537,7 @@ impl PipeShared {
         match code {
             // A server end with no client yet: the read starts once one
             // connects.
-            ERROR_PIPE_LISTENING | ERROR_PIPE_NOT_CONNECTED => {}
+            ERROR_PIPE_LISTENING | ERROR_PIPE_NOT_CONNECTED => state.listening = true,
             ERROR_BROKEN_PIPE => {
                 state.read = ReadState::Eof;
                 self.notify(selector, state);
@@ -582,6 +586,7 @@ impl PipeShared {
 
     /// A connection to a client is up: read from it.
     fn connected(self: &Arc<Self>, selector: &SelectorInner, state: &mut State) {
+        state.listening = false;
         if !matches!(state.read, ReadState::Pending) {
             state.read = ReadState::Idle;
         }
@@ -671,7 +676,8 @@ impl PipeShared {
             Op::Notify => {
                 state.notify_pending = false;
                 ready |= read_readiness(&state.read);
-                if !state.write_pending && !state.connecting {
+                // A server with no client has nothing to write to.
+                if !state.write_pending && !state.connecting && !state.listening {
                     ready |= POLL_SEND;
                 }
             }
