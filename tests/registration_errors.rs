@@ -183,7 +183,7 @@ fn windows_named_pipe() {
     check_every_case(&mut server, "NamedPipe");
 }
 
-#[cfg(feature = "timer")]
+#[cfg(all(feature = "timer", not(target_os = "wasi")))]
 #[test]
 fn timer() {
     // Timers exist where the backend has them.
@@ -192,7 +192,7 @@ fn timer() {
     }
 }
 
-#[cfg(feature = "channel")]
+#[cfg(all(feature = "channel", not(target_os = "wasi")))]
 #[test]
 fn channel_receiver() {
     if let Ok((_sender, mut receiver)) = mio::channel::channel::<u8>(1) {

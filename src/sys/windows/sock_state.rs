@@ -360,7 +360,7 @@ fn is_datagram(socket: SOCKET) -> bool {
             &mut len,
         )
     };
-    res == 0 && kind == SOCK_DGRAM as i32
+    res == 0 && kind == SOCK_DGRAM
 }
 
 /// The base provider socket under `socket`: AFD polls the socket it knows,
