@@ -58,8 +58,8 @@
 #   Time here (2 cores shared with other work, nice -n 5):
 #     first build of either workspace 4-5 min (241 s upstream, 289 s local);
 #     after a change to this crate ~1.5-2 min (73-107 s).
-#     full run: upstream 95-130 s; local 380-395 s, 300 s of it the udp
-#     binary hanging until --timeout (see $wine_known_failures).
+#     full run: upstream 43-130 s; local about 100 s (the udp binary takes
+#     5 s: see $wine_known_failures).
 #     --ci run: 55-70 s (rt_threaded alone 30-50 s).
 set -euo pipefail
 
@@ -116,10 +116,10 @@ outcomes() {
 #     only completes an AFD poll in flight at that moment with
 #     AFD_POLL_CONNECT_FAIL). Upstream: the test's 5 s timeout fires. This
 #     crate keeps an AFD poll in flight between Poll::poll calls, so it does
-#     get that CONNECT_FAIL edge (read_closed, which Tokio keeps for good)
-#     while recv keeps returning WouldBlock, and Tokio's recv loops without
-#     yielding: the binary hangs until --timeout. Upstream does the same when
-#     another thread is in Poll::poll at that moment.
+#     get that CONNECT_FAIL; on a datagram socket it reports it as readable
+#     and an error, not read-closed (which Tokio would keep for good while
+#     recv returns WouldBlock, looping without yielding), so here too the
+#     test's 5 s timeout fires.
 wine_known_failures='udp send_to_recv_closed_returns_err'
 
 # Builds and runs the Windows test binaries under wine, from the workspace

@@ -70,24 +70,14 @@ impl<T> IoSource<T> {
 
     fn associate(&mut self, registry: &Registry) -> io::Result<()> {
         if self.selector_id != 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                "I/O source is already registered with a `Registry`",
-            ));
+            return Err(sys::registration::already_registered());
         }
         self.selector_id = registry.selector().id();
         Ok(())
     }
 
     fn check_association(&self, registry: &Registry) -> io::Result<()> {
-        if self.selector_id == registry.selector().id() {
-            Ok(())
-        } else {
-            Err(io::Error::new(
-                io::ErrorKind::NotFound,
-                "I/O source is not registered with this `Registry`",
-            ))
-        }
+        sys::registration::check(self.selector_id, registry.selector().id())
     }
 }
 

@@ -68,6 +68,10 @@ pub struct Poll {
 /// handle that can move to another thread.
 pub struct Registry {
     selector: sys::Selector,
+    /// Debug builds: whether the `Poll` has an active `Waker` (one at a
+    /// time), shared by every handle to it.
+    #[cfg(all(debug_assertions, not(target_os = "wasi")))]
+    waker_slot: crate::waker::WakerSlot,
 }
 
 impl Poll {
@@ -78,7 +82,11 @@ impl Poll {
         /// `kqueue()`; an OS error (for example `EMFILE`) is returned as is.
         pub fn new() -> io::Result<Poll> {
             sys::Selector::new().map(|selector| Poll {
-                registry: Registry { selector },
+                registry: Registry {
+                    selector,
+                    #[cfg(all(debug_assertions, not(target_os = "wasi")))]
+                    waker_slot: Default::default(),
+                },
             })
         }
     }
@@ -162,7 +170,8 @@ impl Registry {
     /// # Errors
     ///
     /// * The source is already registered (with this or another registry):
-    ///   [`AlreadyExists`](io::ErrorKind::AlreadyExists).
+    ///   [`AlreadyExists`](io::ErrorKind::AlreadyExists), "I/O source
+    ///   already registered with a \`Registry\`".
     /// * The OS rejects the source (for example a closed or invalid file
     ///   descriptor, `EBADF`): the OS error.
     ///
@@ -200,8 +209,13 @@ impl Registry {
     ///
     /// # Errors
     ///
-    /// [`NotFound`](io::ErrorKind::NotFound) if the source is not
-    /// registered with this registry; OS errors as is.
+    /// * The source is not registered: [`NotFound`](io::ErrorKind::NotFound),
+    ///   "I/O source not registered with \`Registry\`".
+    /// * The source is registered with another `Poll`:
+    ///   [`AlreadyExists`](io::ErrorKind::AlreadyExists), "I/O source
+    ///   already registered with a different \`Registry\`". (Clones made
+    ///   with [`Registry::try_clone`] are the same `Poll`.)
+    /// * OS errors as is.
     pub fn reregister<S>(&self, source: &mut S, token: Token, interests: Interest) -> io::Result<()>
     where
         S: event::Source + ?Sized,
@@ -219,8 +233,13 @@ impl Registry {
     ///
     /// # Errors
     ///
-    /// [`NotFound`](io::ErrorKind::NotFound) if the source is not
-    /// registered with this registry; OS errors as is.
+    /// * The source is not registered: [`NotFound`](io::ErrorKind::NotFound),
+    ///   "I/O source not registered with \`Registry\`".
+    /// * The source is registered with another `Poll`:
+    ///   [`AlreadyExists`](io::ErrorKind::AlreadyExists), "I/O source
+    ///   already registered with a different \`Registry\`". (Clones made
+    ///   with [`Registry::try_clone`] are the same `Poll`.)
+    /// * OS errors as is.
     pub fn deregister<S>(&self, source: &mut S) -> io::Result<()>
     where
         S: event::Source + ?Sized,
@@ -234,9 +253,17 @@ impl Registry {
     /// On epoll and kqueue this duplicates the poller's file descriptor;
     /// the poll(2) backend shares its state between the handles.
     pub fn try_clone(&self) -> io::Result<Registry> {
-        self.selector
-            .try_clone()
-            .map(|selector| Registry { selector })
+        self.selector.try_clone().map(|selector| Registry {
+            selector,
+            #[cfg(all(debug_assertions, not(target_os = "wasi")))]
+            waker_slot: self.waker_slot.share(),
+        })
+    }
+
+    /// Debug builds: the `Poll`'s place for its one active `Waker`.
+    #[cfg(all(debug_assertions, not(target_os = "wasi")))]
+    pub(crate) fn waker_slot(&self) -> &crate::waker::WakerSlot {
+        &self.waker_slot
     }
 
     /// The OS poller behind this registry; the sources' `Source` impls talk

@@ -1,4 +1,8 @@
 use std::io;
+#[cfg(all(debug_assertions, not(target_os = "wasi")))]
+use std::sync::atomic::{AtomicBool, Ordering};
+#[cfg(all(debug_assertions, not(target_os = "wasi")))]
+use std::sync::Arc;
 
 use crate::{sys, Registry, Token};
 
@@ -8,8 +12,18 @@ use crate::{sys, Registry, Token};
 /// [`Waker::wake`] makes that `Poll` return a readable event with that token,
 /// also when a thread is blocked in [`Poll::poll`](crate::Poll::poll) at the
 /// time. Wakes that happen before the poll collects them coalesce into one
-/// event. Share a `Waker` between threads with an `Arc`; use one `Waker` per
-/// `Poll`.
+/// event. Share a `Waker` between threads with an `Arc`.
+///
+/// # One `Waker` per `Poll`
+///
+/// Only one `Waker` may be active per [`Poll`](crate::Poll) at a time. In
+/// debug builds (`debug_assertions`) [`Waker::new`] panics with "Only a
+/// single \`Waker\` can be active per \`Poll\` instance" when the `Poll`
+/// has one already, also when the second is created through a
+/// [`Registry::try_clone`] handle. Dropping the `Waker` frees its place: a
+/// new one can then be created for the same `Poll`. Release builds do not
+/// check (several wakers then work on the backends of this crate, but
+/// portable code must not rely on it). WASI does not check either.
 ///
 /// Every `wake` is followed by a `poll` that returns the waker's token, and
 /// whatever the waking thread did before `wake` (say, pushing onto a queue)
@@ -63,12 +77,26 @@ use crate::{sys, Registry, Token};
 #[derive(Debug)]
 pub struct Waker {
     inner: sys::Waker,
+    // Dropped after `inner`: the place is free once the waker is gone.
+    #[cfg(all(debug_assertions, not(target_os = "wasi")))]
+    _slot: SlotClaim,
 }
 
 impl Waker {
     /// Creates a waker registered with `registry` under `token`.
+    ///
+    /// # Panics
+    ///
+    /// In debug builds, if the `Poll` of `registry` has an active `Waker`
+    /// already (see [One `Waker` per `Poll`](Waker#one-waker-per-poll)).
     pub fn new(registry: &Registry, token: Token) -> io::Result<Waker> {
-        sys::Waker::new(registry.selector(), token).map(|inner| Waker { inner })
+        #[cfg(all(debug_assertions, not(target_os = "wasi")))]
+        let slot = registry.waker_slot().claim();
+        sys::Waker::new(registry.selector(), token).map(|inner| Waker {
+            inner,
+            #[cfg(all(debug_assertions, not(target_os = "wasi")))]
+            _slot: slot,
+        })
     }
 
     /// Wakes the `Poll` this waker is registered with.
@@ -78,5 +106,39 @@ impl Waker {
     /// first `wake` after a `poll` returned makes a system call.
     pub fn wake(&self) -> io::Result<()> {
         self.inner.wake()
+    }
+}
+
+/// Debug builds: whether a `Poll` has an active `Waker`, shared by all of
+/// its `Registry` handles.
+#[cfg(all(debug_assertions, not(target_os = "wasi")))]
+#[derive(Debug, Default)]
+pub(crate) struct WakerSlot(Arc<AtomicBool>);
+
+#[cfg(all(debug_assertions, not(target_os = "wasi")))]
+impl WakerSlot {
+    /// Another handle to the same place, for a cloned `Registry`.
+    pub(crate) fn share(&self) -> WakerSlot {
+        WakerSlot(Arc::clone(&self.0))
+    }
+
+    /// Takes the place for a new `Waker`; panics if one has it.
+    fn claim(&self) -> SlotClaim {
+        if self.0.swap(true, Ordering::AcqRel) {
+            panic!("Only a single `Waker` can be active per `Poll` instance");
+        }
+        SlotClaim(Arc::clone(&self.0))
+    }
+}
+
+/// The place of an active `Waker`; given back when dropped.
+#[cfg(all(debug_assertions, not(target_os = "wasi")))]
+#[derive(Debug)]
+struct SlotClaim(Arc<AtomicBool>);
+
+#[cfg(all(debug_assertions, not(target_os = "wasi")))]
+impl Drop for SlotClaim {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
     }
 }

@@ -10,13 +10,13 @@ use std::io::{ErrorKind, Read, Write};
 use std::os::windows::fs::OpenOptionsExt;
 use std::os::windows::io::{AsRawHandle, FromRawHandle, IntoRawHandle};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use mio::windows::NamedPipe;
 use mio::{Events, Interest, Poll, Token};
 use windows_sys::Win32::Storage::FileSystem::FILE_FLAG_OVERLAPPED;
 
-use util::{expect_event, expect_no_event_for, poll_once, WAIT};
+use util::{expect_event, expect_no_event_for, expect_no_events, poll_once, WAIT};
 
 const SERVER: Token = Token(0);
 const CLIENT: Token = Token(1);
@@ -361,7 +361,20 @@ fn registration_errors() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::AlreadyExists);
     let err = other.registry().deregister(&mut server).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert_eq!(err.kind(), ErrorKind::AlreadyExists);
+    assert_eq!(
+        err.to_string(),
+        "I/O source already registered with a different `Registry`"
+    );
+    let err = other
+        .registry()
+        .reregister(&mut server, SERVER, Interest::READABLE)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AlreadyExists);
+    assert_eq!(
+        err.to_string(),
+        "I/O source already registered with a different `Registry`"
+    );
 
     // Reregister and deregister work; deregistering twice does not.
     poll.registry()
@@ -507,4 +520,45 @@ fn connect_after_the_client_came_and_went_is_ok_then_end_of_file() {
             Err(err) => panic!("read: {err}"),
         }
     }
+}
+
+#[test]
+fn a_server_without_a_client_reports_nothing() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let name = pipe_name();
+    let mut server = NamedPipe::new(&name).unwrap();
+    let both = Interest::READABLE | Interest::WRITABLE;
+    poll.registry().register(&mut server, SERVER, both).unwrap();
+    // Nothing to read and nobody to write to: no event, not even at once.
+    poll.poll(&mut events, Some(Duration::ZERO)).unwrap();
+    assert!(
+        events.is_empty(),
+        "a server with no client reported {:?}",
+        events.iter().collect::<Vec<_>>()
+    );
+    expect_no_events(&mut poll, &mut events, "registered, no client");
+    // Waiting for a client changes nothing, nor does a reregister.
+    match server.connect() {
+        Ok(()) => panic!("connected before any client opened the pipe"),
+        Err(err) => assert_eq!(err.kind(), ErrorKind::WouldBlock, "{err:?}"),
+    }
+    poll.registry()
+        .reregister(&mut server, SERVER, both)
+        .unwrap();
+    poll.poll(&mut events, Some(Duration::ZERO)).unwrap();
+    assert!(
+        events.is_empty(),
+        "a server waiting for a client reported {:?}",
+        events.iter().collect::<Vec<_>>()
+    );
+    // A client arrives: the connect completes, a writable event.
+    let mut client = open_client(&name);
+    poll.registry()
+        .register(&mut client, CLIENT, Interest::WRITABLE)
+        .unwrap();
+    await_connected(&mut poll, &mut events, &server);
+    client.write_all(b"hi").unwrap();
+    let got = read_exactly(&mut poll, &mut events, &server, SERVER, 2);
+    assert_eq!(got, b"hi");
 }

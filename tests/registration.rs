@@ -84,18 +84,18 @@ fn register_with_a_second_poll_is_already_exists() {
         None,
         "register with a second Poll",
     );
-    // Not registered with the second one, so it cannot touch it either.
+    // Registered with the first one, so the second cannot touch it either.
     assert_error(
         second
             .registry()
             .reregister(&mut receiver, B, Interest::READABLE),
-        ErrorKind::NotFound,
+        ErrorKind::AlreadyExists,
         None,
         "reregister with a Poll it is not registered with",
     );
     assert_error(
         second.registry().deregister(&mut receiver),
-        ErrorKind::NotFound,
+        ErrorKind::AlreadyExists,
         None,
         "deregister with a Poll it is not registered with",
     );
@@ -242,7 +242,7 @@ fn register_with_another_poll_after_deregister() {
     // The first Poll no longer owns it; the second one does.
     assert_error(
         first.registry().deregister(&mut receiver),
-        ErrorKind::NotFound,
+        ErrorKind::AlreadyExists,
         None,
         "deregister with the old Poll",
     );

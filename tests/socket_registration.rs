@@ -64,14 +64,14 @@ fn unregistered_sources_are_not_found() {
     poll.registry()
         .register(&mut listener, Token(1), Interest::READABLE)
         .unwrap();
-    // Known to `poll`, not to `other`.
+    // Registered with `poll`: `other` cannot touch it.
     let err = other.registry().deregister(&mut listener).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert_eq!(err.kind(), ErrorKind::AlreadyExists);
     let err = other
         .registry()
         .reregister(&mut listener, Token(1), Interest::READABLE)
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert_eq!(err.kind(), ErrorKind::AlreadyExists);
 
     poll.registry().deregister(&mut listener).unwrap();
     let err = poll.registry().deregister(&mut listener).unwrap_err();

@@ -618,3 +618,57 @@ fn take_error_of_healthy_streams_is_none() {
     assert!(client.take_error().unwrap().is_none(), "connected");
     assert!(server.take_error().unwrap().is_none(), "accepted");
 }
+
+/// A failed connect is a final condition: reported once. An operation that
+/// then returns `WouldBlock` (here through `try_io`) must not bring the
+/// same stale condition back as a new event each time, or a caller that
+/// retries until `WouldBlock` never gets out of the loop.
+// WASI runtimes differ in how a refused connect is reported. The poll(2)
+// backend re-arms every condition after `WouldBlock` and so reports the
+// failure again (tracked separately).
+#[cfg(not(any(target_os = "wasi", mio_unsupported_force_poll_poll)))]
+#[test]
+fn a_failed_connect_is_reported_once_even_after_would_block() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    // A port nobody listens on any more.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = closed.local_addr().unwrap();
+    drop(closed);
+    let mut stream = match TcpStream::connect(addr) {
+        Ok(stream) => stream,
+        // Refused at once: nothing to poll.
+        Err(_) => return,
+    };
+    poll.registry()
+        .register(
+            &mut stream,
+            Token(0),
+            Interest::READABLE | Interest::WRITABLE,
+        )
+        .unwrap();
+    let deadline = Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        poll.poll(&mut events, Some(std::time::Duration::from_millis(100)))
+            .unwrap();
+        if events.iter().any(|e| e.is_error() || e.is_write_closed()) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the failed connect was never reported"
+        );
+    }
+    let mut repeated = Vec::new();
+    for _ in 0..10 {
+        let result: std::io::Result<()> = stream.try_io(|| Err(ErrorKind::WouldBlock.into()));
+        assert_eq!(result.unwrap_err().kind(), ErrorKind::WouldBlock);
+        poll.poll(&mut events, Some(std::time::Duration::from_millis(20)))
+            .unwrap();
+        repeated.extend(events.iter().map(|e| format!("{e:?}")));
+    }
+    assert!(
+        repeated.is_empty(),
+        "the failed connect came back after WouldBlock: {repeated:?}"
+    );
+}

@@ -18,6 +18,7 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
 #[cfg(windows)]
 use std::os::windows::io::{AsRawSocket, AsSocket, FromRawSocket, IntoRawSocket, OwnedSocket};
+use std::time::Duration;
 
 use mio::net::UdpSocket;
 use mio::{Events, Interest, Poll, Token};
@@ -521,4 +522,61 @@ fn take_error_of_a_healthy_socket_is_none() {
     let peer = UdpSocket::bind(any_local_v4()).unwrap();
     socket.connect(peer.local_addr().unwrap()).unwrap();
     assert!(socket.take_error().unwrap().is_none());
+}
+
+/// A connected UDP socket whose peer port is closed gets an ICMP error:
+/// reported once, as an error (readable on Windows, where `recv` returns
+/// it), never as read-closed: the socket is not closed, and a caller that
+/// keeps read-closed for good (as Tokio does) would then call `recv` in a
+/// loop for ever. Under wine `recv` never returns the error (it says
+/// `WouldBlock`; wine reports the ICMP error to AFD polls as a connect
+/// failure): after that `WouldBlock`, the same condition must not be
+/// reported again and again.
+// WASI runtimes do not pass ICMP errors on.
+#[cfg(not(target_os = "wasi"))]
+#[test]
+#[cfg_attr(
+    mio_unsupported_force_kqueue,
+    ignore = "libkqueue: flags every error event EV_EOF, and reads (so clears) SO_ERROR"
+)]
+fn icmp_error_on_a_connected_socket_is_reported_once_and_not_as_closed() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let mut socket = UdpSocket::bind(any_local_v4()).unwrap();
+    // A port nobody listens on any more.
+    let closed = std::net::UdpSocket::bind(any_local_v4()).unwrap();
+    let closed_addr = closed.local_addr().unwrap();
+    drop(closed);
+    socket.connect(closed_addr).unwrap();
+    poll.registry()
+        .register(&mut socket, A, Interest::READABLE)
+        .unwrap();
+    socket.send(b"anyone?").unwrap();
+
+    let seen = await_event(&mut poll, &mut events, A, "the ICMP error", |o| {
+        o.readable || o.error
+    });
+    assert!(
+        !seen.read_closed,
+        "an ICMP error is not a closed socket: {seen:?}"
+    );
+
+    let mut buf = [0; 16];
+    let mut repeated = Vec::new();
+    for _ in 0..10 {
+        match socket.recv(&mut buf) {
+            Ok(n) => panic!("received {n} bytes from a closed port"),
+            // Linux: ECONNREFUSED; Windows: WSAECONNRESET. Reported once.
+            Err(err) if err.kind() != ErrorKind::WouldBlock => break,
+            Err(_) => {
+                poll.poll(&mut events, Some(Duration::from_millis(20)))
+                    .unwrap();
+                repeated.extend(events.iter().map(|e| format!("{e:?}")));
+            }
+        }
+    }
+    assert!(
+        repeated.is_empty(),
+        "the same condition came back after WouldBlock: {repeated:?}"
+    );
 }

@@ -281,6 +281,10 @@ fn waker_is_send_sync_and_debug() {
     assert!(format!("{:?}", waker).starts_with("Waker"));
 }
 
+// Several `Waker`s on one `Poll` are allowed in release builds only: debug
+// builds check that one is active (see `one_waker_per_poll_*`). CI runs this
+// file in release too.
+#[cfg(not(debug_assertions))]
 #[test]
 fn a_pending_wake_of_one_waker_does_not_swallow_another() {
     let mut poll = Poll::new().unwrap();
@@ -439,4 +443,86 @@ fn every_wake_from_four_threads_is_observed() {
 #[ignore = "long: a million wakes; run in release"]
 fn a_million_wakes_from_four_threads_are_observed() {
     every_wake_is_observed(1_000_000);
+}
+
+// One active `Waker` per `Poll`: debug builds check it (not on WASI).
+#[allow(dead_code)] // WASI does not check
+const ONE_WAKER: &str = "Only a single `Waker` can be active per `Poll` instance";
+
+#[cfg(all(debug_assertions, not(target_os = "wasi")))]
+#[test]
+#[should_panic(expected = "Only a single `Waker` can be active per `Poll` instance")]
+fn second_waker_for_a_poll_panics_in_debug_builds() {
+    let poll = Poll::new().unwrap();
+    let _first = Waker::new(poll.registry(), Token(1)).unwrap();
+    let _second = Waker::new(poll.registry(), Token(2));
+}
+
+#[cfg(all(debug_assertions, not(target_os = "wasi")))]
+#[test]
+#[should_panic(expected = "Only a single `Waker` can be active per `Poll` instance")]
+fn second_waker_through_a_cloned_registry_panics_in_debug_builds() {
+    let poll = Poll::new().unwrap();
+    let clone = poll.registry().try_clone().unwrap();
+    let _first = Waker::new(&clone, Token(1)).unwrap();
+    let _second = Waker::new(poll.registry(), Token(2));
+}
+
+#[cfg(all(debug_assertions, not(target_os = "wasi")))]
+#[test]
+fn the_panic_message_is_exact() {
+    let poll = Poll::new().unwrap();
+    let _first = Waker::new(poll.registry(), Token(1)).unwrap();
+    let registry = poll.registry();
+    let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = Waker::new(registry, Token(2));
+    }))
+    .unwrap_err();
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap();
+    assert_eq!(message, ONE_WAKER);
+}
+
+#[test]
+fn dropping_the_waker_frees_its_place() {
+    // Also through registry clones: the place belongs to the `Poll`.
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let clone = poll.registry().try_clone().unwrap();
+    for round in 0..3 {
+        let registry = if round % 2 == 0 {
+            &clone
+        } else {
+            poll.registry()
+        };
+        let waker = Waker::new(registry, WAKE).unwrap();
+        waker.wake().unwrap();
+        assert_eq!(waker_events(&mut poll, &mut events, WAIT), 1);
+    }
+    // Each `Poll` has a place of its own.
+    let other = Poll::new().unwrap();
+    let _a = Waker::new(poll.registry(), WAKE).unwrap();
+    let _b = Waker::new(other.registry(), WAKE).unwrap();
+}
+
+#[cfg(not(debug_assertions))]
+#[test]
+fn release_builds_allow_several_wakers() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let first = Waker::new(poll.registry(), Token(1)).unwrap();
+    let second = Waker::new(poll.registry(), Token(2)).unwrap();
+    first.wake().unwrap();
+    second.wake().unwrap();
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        poll.poll(&mut events, Some(WAIT)).unwrap();
+        assert!(!events.is_empty(), "wakes lost: saw {:?}", seen);
+        seen.extend(events.iter().map(|e| e.token()));
+    }
+    seen.sort();
+    assert_eq!(seen, [Token(1), Token(2)]);
 }

@@ -72,5 +72,6 @@ cfg_net! {
 }
 
 mod event_buf;
+pub(crate) mod registration;
 pub use self::event_buf::Event;
 pub(crate) use self::event_buf::EventBuf;

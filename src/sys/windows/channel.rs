@@ -23,6 +23,7 @@ use std::{fmt, io};
 use super::afd::POLL_RECEIVE;
 use super::selector::{lock, SelectorInner, KEY_NOTIFY};
 use super::Selector;
+use crate::sys::registration;
 use crate::{Interest, Token};
 
 /// A readiness flag that posts a packet when set while registered. Clones
@@ -86,10 +87,7 @@ impl Notify {
     ) -> io::Result<()> {
         let mut inner = lock(&self.state.inner);
         if inner.registration.is_some() {
-            return Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                "I/O source is already registered",
-            ));
+            return Err(registration::already_registered());
         }
         inner.registration = Some(Registration {
             selector: Arc::downgrade(selector.inner()),
@@ -114,12 +112,10 @@ impl Notify {
         interests: Interest,
     ) -> io::Result<()> {
         let mut inner = lock(&self.state.inner);
-        match &mut inner.registration {
-            Some(registration) if registration.selector_id == selector.id() => {
-                registration.token = usize::from(token);
-                registration.readable = interests.is_readable();
-            }
-            _ => return Err(not_registered()),
+        check(&inner, selector)?;
+        if let Some(registration) = &mut inner.registration {
+            registration.token = usize::from(token);
+            registration.readable = interests.is_readable();
         }
         // A packet on its way carries no token: it reports the new one.
         // Posting again covers a flag set while the interest was not
@@ -136,13 +132,9 @@ impl Notify {
 
     pub(crate) fn deregister(&self, selector: &Selector) -> io::Result<()> {
         let mut inner = lock(&self.state.inner);
-        match &inner.registration {
-            Some(registration) if registration.selector_id == selector.id() => {
-                inner.registration = None;
-                Ok(())
-            }
-            _ => Err(not_registered()),
-        }
+        check(&inner, selector)?;
+        inner.registration = None;
+        Ok(())
     }
 
     /// Ends the registration, if any: packets on their way report nothing.
@@ -183,8 +175,11 @@ impl fmt::Debug for Notify {
     }
 }
 
-fn not_registered() -> io::Error {
-    io::Error::new(io::ErrorKind::NotFound, "I/O source is not registered")
+/// Checks that a `reregister` or `deregister` goes through the selector the
+/// flag is registered with.
+fn check(inner: &NotifyInner, selector: &Selector) -> io::Result<()> {
+    let current = inner.registration.as_ref().map_or(0, |r| r.selector_id);
+    registration::check(current, selector.id())
 }
 
 /// Handles a packet posted by `Notify::post` on the selector `selector`.

@@ -13,8 +13,9 @@ use super::afd::{
 use super::RawEvent;
 use crate::Token;
 
-/// Not an AFD flag: the readiness request itself failed (for a named pipe:
-/// the operation behind the event failed), so the source is in error.
+/// Not an AFD flag: the source is in error. The readiness request itself
+/// failed, a named pipe operation failed, or a datagram socket has a
+/// pending error (see `sock_state.rs`).
 pub(crate) const POLL_FAILED: u32 = 0x8000_0000;
 
 fn has(raw: &RawEvent, bits: u32) -> bool {

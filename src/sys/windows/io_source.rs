@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::sock_state::SockState;
 use super::Selector;
+use crate::sys::registration;
 use crate::{Interest, Token};
 
 pub(crate) struct IoSourceState {
@@ -43,10 +44,7 @@ impl IoSourceState {
         socket: RawSocket,
     ) -> io::Result<()> {
         if self.state.is_some() {
-            return Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                "I/O source is already registered",
-            ));
+            return Err(registration::already_registered());
         }
         self.state = Some(SockState::register(
             selector.inner(),
@@ -66,7 +64,7 @@ impl IoSourceState {
     ) -> io::Result<()> {
         match &self.state {
             Some(state) => state.reregister(selector.inner(), token, interests),
-            None => Err(not_registered()),
+            None => Err(registration::not_registered()),
         }
     }
 
@@ -76,7 +74,7 @@ impl IoSourceState {
                 state.close();
                 Ok(())
             }
-            None => Err(not_registered()),
+            None => Err(registration::not_registered()),
         }
     }
 }
@@ -89,8 +87,4 @@ impl Drop for IoSourceState {
             state.close();
         }
     }
-}
-
-fn not_registered() -> io::Error {
-    io::Error::new(io::ErrorKind::NotFound, "I/O source is not registered")
 }

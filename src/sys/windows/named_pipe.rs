@@ -52,6 +52,7 @@ use super::afd::{POLL_DISCONNECT, POLL_RECEIVE, POLL_SEND};
 use super::event::POLL_FAILED;
 use super::selector::{lock, poll_dropped, SelectorInner, KEY_PIPE};
 use super::Selector;
+use crate::sys::registration;
 use crate::{Interest, Token};
 
 /// Size of each of the two buffers, and so the most one read returns and
@@ -154,6 +155,9 @@ struct State {
     token: usize,
     interests: u8,
     connecting: bool,
+    /// A server end with no client (a read said so): nothing to write to,
+    /// so not writable until a connect completes.
+    listening: bool,
     read: ReadState,
     read_buf: Option<IoBuf>,
     /// A write in flight sends bytes `write_start..write_end` of the buffer.
@@ -324,7 +328,13 @@ impl NamedPipe {
     ) -> io::Result<()> {
         let shared = &self.shared;
         let inner = selector.inner();
+        // Registered already (with any `Poll`) is the first thing to say.
+        if lock(&shared.state).registered {
+            return Err(registration::already_registered());
+        }
         match shared.selector.get() {
+            // Deregistered from another `Poll`: the handle stays associated
+            // with that port for good.
             Some((id, _)) if *id != inner.id() => {
                 return Err(io::Error::new(
                     io::ErrorKind::AlreadyExists,
@@ -349,10 +359,7 @@ impl NamedPipe {
         }
         let mut state = lock(&shared.state);
         if state.registered {
-            return Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                "named pipe is already registered",
-            ));
+            return Err(registration::already_registered());
         }
         state.registered = true;
         state.token = usize::from(token);
@@ -371,9 +378,7 @@ impl NamedPipe {
         let shared = &self.shared;
         let inner = selector.inner();
         let mut state = lock(&shared.state);
-        if !state.registered || !shared.associated_with(inner) {
-            return Err(not_registered());
-        }
+        shared.check_registration(&state, inner)?;
         state.token = usize::from(token);
         state.interests = kinds_of(interests);
         shared.notify(inner, &mut state);
@@ -383,9 +388,7 @@ impl NamedPipe {
     pub(crate) fn deregister(&self, selector: &Selector) -> io::Result<()> {
         let shared = &self.shared;
         let mut state = lock(&shared.state);
-        if !state.registered || !shared.associated_with(selector.inner()) {
-            return Err(not_registered());
-        }
+        shared.check_registration(&state, selector.inner())?;
         // Operations in flight go on; their completions report nothing.
         state.registered = false;
         Ok(())
@@ -409,6 +412,7 @@ impl From<OwnedHandle> for NamedPipe {
                     token: 0,
                     interests: 0,
                     connecting: false,
+                    listening: false,
                     read: ReadState::Idle,
                     read_buf: None,
                     write_pending: false,
@@ -462,8 +466,14 @@ impl PipeShared {
         self.ops[op as usize].overlapped.get()
     }
 
-    fn associated_with(&self, selector: &SelectorInner) -> bool {
-        matches!(self.selector.get(), Some((id, _)) if *id == selector.id())
+    /// Checks that a `reregister` or `deregister` goes through the selector
+    /// the pipe is registered with.
+    fn check_registration(&self, state: &State, selector: &SelectorInner) -> io::Result<()> {
+        let current = match self.selector.get() {
+            Some((id, _)) if state.registered => *id,
+            _ => 0,
+        };
+        registration::check(current, selector.id())
     }
 
     /// The selector to run an operation with. Before the first
@@ -527,7 +537,7 @@ impl PipeShared {
         match code {
             // A server end with no client yet: the read starts once one
             // connects.
-            ERROR_PIPE_LISTENING | ERROR_PIPE_NOT_CONNECTED => {}
+            ERROR_PIPE_LISTENING | ERROR_PIPE_NOT_CONNECTED => state.listening = true,
             ERROR_BROKEN_PIPE => {
                 state.read = ReadState::Eof;
                 self.notify(selector, state);
@@ -576,6 +586,7 @@ impl PipeShared {
 
     /// A connection to a client is up: read from it.
     fn connected(self: &Arc<Self>, selector: &SelectorInner, state: &mut State) {
+        state.listening = false;
         if !matches!(state.read, ReadState::Pending) {
             state.read = ReadState::Idle;
         }
@@ -665,7 +676,8 @@ impl PipeShared {
             Op::Notify => {
                 state.notify_pending = false;
                 ready |= read_readiness(&state.read);
-                if !state.write_pending && !state.connecting {
+                // A server with no client has nothing to write to.
+                if !state.write_pending && !state.connecting && !state.listening {
                     ready |= POLL_SEND;
                 }
             }
@@ -711,10 +723,6 @@ fn kinds_of(interests: Interest) -> u8 {
 fn last_error_code() -> u32 {
     // SAFETY: reads a thread-local value; no arguments.
     unsafe { GetLastError() }
-}
-
-fn not_registered() -> io::Error {
-    io::Error::new(io::ErrorKind::NotFound, "named pipe is not registered")
 }
 
 /// Handles the completion of a pipe operation (or a posted notification).

@@ -18,7 +18,17 @@
 //!   is reported once; the peer's FIN that follows is a new event).
 //!   Whatever is still armed is polled for again.
 //! * The user's I/O returns `WouldBlock` (`IoSourceState::do_io`): re-arm
-//!   everything (`armed = interests`), then `update`.
+//!   the interests of that direction, then `update`, except the final
+//!   conditions already reported (`spent`: disconnect, abort, connect
+//!   failure). They cannot become true a second time, so asking for them
+//!   again would only report the same stale state after every
+//!   `WouldBlock`, a livelock for a caller that reads until `WouldBlock`.
+//!   `reregister` asks for them again.
+//! * Datagram sockets: wine reports an ICMP error (port unreachable) on a
+//!   connected UDP socket as a connect failure, where Windows reports it
+//!   as receivable (the next `recv` fails with `WSAECONNRESET`). Either
+//!   way the socket is not closed: the event is readable and an error,
+//!   never read- or write-closed.
 //! * `deregister` or drop: `closed`; the poll in flight is cancelled, and
 //!   its completion only releases the state.
 //!
@@ -38,7 +48,8 @@ use std::{io, mem, ptr};
 
 use windows_sys::Win32::Foundation::STATUS_CANCELLED;
 use windows_sys::Win32::Networking::WinSock::{
-    WSAIoctl, SIO_BASE_HANDLE, SIO_BSP_HANDLE_POLL, SOCKET, SOCKET_ERROR,
+    getsockopt, WSAIoctl, SIO_BASE_HANDLE, SIO_BSP_HANDLE_POLL, SOCKET, SOCKET_ERROR, SOCK_DGRAM,
+    SOL_SOCKET, SO_TYPE,
 };
 use windows_sys::Win32::System::IO::IO_STATUS_BLOCK;
 
@@ -56,6 +67,10 @@ const READ_EVENTS: u32 =
     POLL_RECEIVE | POLL_ACCEPT | POLL_DISCONNECT | POLL_ABORT | POLL_CONNECT_FAIL;
 /// AFD events that make a socket writable, or show that it never will be.
 const WRITE_EVENTS: u32 = POLL_SEND | POLL_ABORT | POLL_CONNECT_FAIL;
+
+/// Conditions that stay true once they are: reported once, and asked for
+/// again only by `reregister` (module docs).
+const FINAL_EVENTS: u32 = POLL_DISCONNECT | POLL_ABORT | POLL_CONNECT_FAIL;
 
 /// The AFD events that stand for `interests`.
 fn afd_events(interests: Interest) -> u32 {
@@ -78,6 +93,8 @@ pub(crate) struct SockState {
     afd: Arc<Afd>,
     /// The base provider socket AFD knows (see `base_socket`).
     base: SOCKET,
+    /// A datagram (UDP) socket: a connect failure is not a closed socket.
+    datagram: bool,
     selector: Weak<SelectorInner>,
     flags: Mutex<Flags>,
 }
@@ -94,6 +111,9 @@ struct Flags {
     interests: u32,
     /// AFD events not reported since the last re-arm.
     armed: u32,
+    /// Final conditions already reported; a `WouldBlock` does not re-arm
+    /// them (module docs).
+    spent: u32,
     /// Events of the poll in flight.
     polling: Option<u32>,
     /// The poll in flight was asked to cancel.
@@ -119,11 +139,13 @@ impl SockState {
             iosb: UnsafeCell::new(IO_STATUS_BLOCK::default()),
             afd,
             base,
+            datagram: is_datagram(socket as SOCKET),
             selector: Arc::downgrade(selector),
             flags: Mutex::new(Flags {
                 token: usize::from(token),
                 interests: events,
                 armed: events,
+                spent: 0,
                 polling: None,
                 cancelling: false,
                 closed: false,
@@ -152,6 +174,7 @@ impl SockState {
         flags.token = usize::from(token);
         flags.interests = afd_events(interests);
         flags.armed = flags.interests;
+        flags.spent = 0;
         self.update(selector, &mut flags)
     }
 
@@ -169,7 +192,7 @@ impl SockState {
             return Ok(());
         }
         let mask = direction.map_or(!0, afd_events);
-        flags.armed |= flags.interests & mask;
+        flags.armed |= flags.interests & mask & !flags.spent;
         self.update(&selector, &mut flags)
     }
 
@@ -285,6 +308,15 @@ impl SockState {
             }
             ready = events & flags.armed;
             flags.armed &= !ready;
+            flags.spent |= ready & FINAL_EVENTS;
+            if self.datagram && ready & POLL_CONNECT_FAIL != 0 {
+                // An ICMP error as wine reports it (module docs).
+                ready &= !POLL_CONNECT_FAIL;
+                ready |= POLL_FAILED;
+                if flags.interests & POLL_RECEIVE != 0 {
+                    ready |= POLL_RECEIVE;
+                }
+            }
         }
         if self.update(selector, &mut flags).is_err() {
             flags.armed = 0;
@@ -311,6 +343,24 @@ pub(crate) unsafe fn complete(
 ) -> Option<(usize, u32)> {
     let state = Arc::from_raw(context as *const SockState);
     state.completed(selector, draining)
+}
+
+/// Whether `socket` is a datagram socket (`SO_TYPE`); if the query fails,
+/// it is treated as a stream.
+fn is_datagram(socket: SOCKET) -> bool {
+    let mut kind: i32 = 0;
+    let mut len = mem::size_of::<i32>() as i32;
+    // SAFETY: `kind` is a writable i32 and `len` says so.
+    let res = unsafe {
+        getsockopt(
+            socket,
+            SOL_SOCKET,
+            SO_TYPE,
+            (&mut kind as *mut i32).cast(),
+            &mut len,
+        )
+    };
+    res == 0 && kind == SOCK_DGRAM
 }
 
 /// The base provider socket under `socket`: AFD polls the socket it knows,

@@ -183,13 +183,16 @@ impl Selector {
         events: &mut EventBuf,
         timeout: Option<Duration>,
     ) -> io::Result<()> {
-        // libkqueue (Linux) hands the timeout to epoll_wait in whole
-        // milliseconds, rounded down: a shorter wait would return at once.
-        // Rounding up there keeps "never early". Kernels take the timespec.
+        // libkqueue (Linux) hands the timeout to epoll_wait as an `int` of
+        // milliseconds, rounded down and computed without an overflow check:
+        // a sub-millisecond wait would return at once, and one of 2^31 ms or
+        // more would wrap. Rounding up to whole milliseconds keeps "never
+        // early"; the cap (24.8 days, as epoll's own) keeps it from
+        // wrapping. Kernels take the timespec as it is.
         #[cfg(target_os = "linux")]
         let timeout = timeout.map(|t| {
-            let ms = (t.as_nanos() + 999_999) / 1_000_000;
-            Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
+            let ms = ((t.as_nanos() + 999_999) / 1_000_000).min(libc::c_int::MAX as u128);
+            Duration::from_millis(ms as u64)
         });
         let timeout = timeout.map(to_timespec);
         let timeout_ptr = timeout

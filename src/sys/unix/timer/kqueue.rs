@@ -26,6 +26,7 @@ use std::{fmt, io};
 
 use super::kqueue_args::{TimerChange, TimerConsts, Unit};
 use super::schedule::Schedule;
+use crate::sys::registration::{already_registered, not_registered, registered_elsewhere};
 use crate::sys::unix::kqueue_sys as kq;
 use crate::sys::unix::selector::{Filter, Flags};
 use crate::sys::Selector;
@@ -202,7 +203,8 @@ impl Timer {
                 state.registration = None;
                 result
             }
-            _ => Err(not_registered()),
+            Some(_) => Err(registered_elsewhere()),
+            None => Err(not_registered()),
         }
     }
 
@@ -265,25 +267,4 @@ impl fmt::Debug for Timer {
             .field("token", &state.registration.as_ref().map(|r| r.token))
             .finish()
     }
-}
-
-fn already_registered() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::AlreadyExists,
-        "I/O source already registered with a `Registry`",
-    )
-}
-
-fn registered_elsewhere() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::AlreadyExists,
-        "I/O source already registered with a different `Registry`",
-    )
-}
-
-fn not_registered() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::NotFound,
-        "I/O source not registered with `Registry`",
-    )
 }
