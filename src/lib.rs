@@ -164,11 +164,14 @@ pub mod features {
     //! mio = { version = "1", features = ["os-poll", "net"] }
     //! ```
     //!
-    //! Two `--cfg` flags choose other backends, for testing and for
-    //! platforms where the default is unavailable:
-    //! `mio_unsupported_force_poll_poll` uses poll(2) instead of epoll or
-    //! kqueue, and `mio_unsupported_force_waker_pipe` makes [`Waker`] a pipe
-    //! instead of an eventfd.
+    //! `--cfg` flags choose other backends, for testing and for platforms
+    //! where the default is unavailable:
+    //! `mio_unsupported_force_poll_poll` uses poll(2) instead of epoll,
+    //! kqueue or event ports, and `mio_unsupported_force_waker_pipe` makes
+    //! [`Waker`] a pipe instead of an eventfd. On Linux,
+    //! `mio_unsupported_force_kqueue` runs the kqueue backend over
+    //! libkqueue (linked from the build `scripts/kqueue.sh` makes): a test
+    //! configuration, not for production.
     //!
     //! [`Poll`]: crate::Poll
     //! [`Registry`]: crate::Registry
