@@ -105,8 +105,10 @@ suite() {
 # libkqueue's: send_to_recv_closed_returns_err expects the ICMP error of a
 # UDP send to come back from `recv`, but libkqueue reads (and so clears)
 # SO_ERROR when it reports the event and flags it EV_EOF, so `recv` only
-# ever says WouldBlock and the test waits for ever.
-export TOKIO_SUITE_SKIP="priority_event_on_oob_data send_to_recv_closed_returns_err"
+# ever says WouldBlock and the test waits for ever; epollhup (uds_stream)
+# expects the refused connect's error from take_error, which libkqueue has
+# cleared the same way.
+export TOKIO_SUITE_SKIP="priority_event_on_oob_data send_to_recv_closed_returns_err epollhup"
 
 step "suite" suite
 if [ "$mode" = suite ]; then
