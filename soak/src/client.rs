@@ -55,7 +55,7 @@ pub fn run(opts: &Opts) -> Result<(), String> {
     check_fd_budget(opts.connections, "client")?;
     let n = opts.connections;
     let mut poll = Poll::new().map_err(|e| format!("Poll::new: {e}"))?;
-    let mut events = Events::with_capacity(1024);
+    let mut events = Events::with_capacity(crate::events_capacity());
     let waker =
         Arc::new(Waker::new(poll.registry(), WAKER).map_err(|e| format!("Waker::new: {e}"))?);
     let commands = command_reader(Arc::clone(&waker));

@@ -207,7 +207,7 @@ pub fn run(opts: &Opts) -> Result<(), String> {
     check_fd_budget(opts.connections, "server")?;
     let n = opts.connections as usize;
     let mut poll = Poll::new().map_err(|e| format!("Poll::new: {e}"))?;
-    let mut events = Events::with_capacity(1024);
+    let mut events = Events::with_capacity(crate::events_capacity());
     let backend = backend_name(&poll);
 
     let mut listeners = Vec::with_capacity(opts.listeners);
