@@ -671,7 +671,7 @@ fn main() {
     let mut steps = 40usize;
     let mut out: Option<PathBuf> = None;
     let mut verbose = false;
-    let libkqueue = env::var_os("MIO_DIFFERENTIAL_LIBKQUEUE").map_or(false, |v| v == "1");
+    let libkqueue = env::var_os("MIO_DIFFERENTIAL_LIBKQUEUE").is_some_and(|v| v == "1");
     let mut args = env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| {
