@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Loom model checks of the channel (src/models/channel.rs) and the signal
-# table (src/sys/unix/signal/table/models.rs): the real types, with
+# Loom model checks of the channel (src/models/channel.rs), the Wakers'
+# coalescing flags (src/models/wake_flag.rs) and the signal table
+# (src/sys/unix/signal/table/models.rs): the real types, with
 # `crate::sync` switched to loom's primitives by `--cfg loom`.
 #
 #   scripts/loom.sh                 every model, preemption bound 5 (seconds)

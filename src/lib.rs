@@ -113,15 +113,11 @@ cfg_channel! {
     pub mod channel;
 }
 
-// std's or (under `--cfg loom`) loom's primitives for the channel and the
-// signal table.
-#[cfg(any(
-    all(feature = "channel", not(target_os = "wasi")),
-    all(unix, feature = "signal")
-))]
+// std's or (under `--cfg loom`) loom's primitives for the channel, the
+// signal table and the `Waker`s' wake flags.
 mod sync;
 
-// Model checks of the channel (`scripts/loom.sh`).
+// Model checks of the channel and the wake flags (`scripts/loom.sh`).
 #[cfg(all(test, loom))]
 mod models;
 

@@ -6,13 +6,16 @@
 //! * The signal table's models live next to it, in
 //!   `sys/unix/signal/table.rs`, because the table is private to that
 //!   module.
-//! * The `Waker`'s coalescing flag (`sys/unix/waker`): its model goes in a
-//!   `waker` module here once the flag routes its atomics through
-//!   `crate::sync`: "a wake after the poller cleared the flag always
-//!   reaches the descriptor; wakes while it is set write nothing".
+//! * `wake_flag`: the `Waker`s' coalescing flags (`sys/wake_flag.rs`) with
+//!   the descriptor replaced by a flag: no wake is lost (after a wake
+//!   returned, some poll sees a signal after which the waking thread's
+//!   writes are visible), and a pending wake of one `Waker` never swallows
+//!   another's.
 
 #[cfg(feature = "channel")]
 mod channel;
+#[cfg(feature = "os-poll")]
+mod wake_flag;
 
 /// Runs `f` under loom with a preemption bound (3 unless
 /// `LOOM_MAX_PREEMPTIONS` says otherwise), so that every model finishes in

@@ -99,12 +99,12 @@
 //!
 //! # Model checking
 //!
-//! The atomics come from `std::sync::atomic` through the one `use` below,
-//! so that a loom build can swap that import for the crate's sync facade.
-//! The list's links are `OnceLock`s (a one-time publish with acquire reads).
+//! The atomics, `Arc` and `OnceLock` come from `crate::sync`: std's, or
+//! under `--cfg loom` loom's (and a loom-visible once-cell), so that the
+//! models in `src/models/wake_flag.rs` run this code. The list's links are
+//! `OnceLock`s (a one-time publish with acquire reads).
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use crate::sync::{Arc, AtomicBool, OnceLock, Ordering};
 
 /// One `Waker`'s "a wake is on its way" bit.
 #[derive(Debug, Default)]
@@ -246,7 +246,8 @@ impl Drop for WakeHandle {
     }
 }
 
-#[cfg(test)]
+// Plain threads: not under loom (its models are in src/models/wake_flag.rs).
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 
