@@ -625,7 +625,12 @@ fn take_error_of_healthy_streams_is_none() {
 /// retries until `WouldBlock` never gets out of the loop.
 // WASI runtimes differ in how a refused connect is reported. The poll(2)
 // backend re-arms every condition after `WouldBlock` and so reports the
-// failure again (tracked separately).
+// failure again: a dead socket stays level-ready (POLLIN, POLLOUT, POLLHUP),
+// so masking POLLERR/POLLHUP alone would not help. Only a `WouldBlock` that
+// did no I/O (as here) triggers it: a real read or write on a hung-up socket
+// returns end-of-file or an error, never `WouldBlock`. A fix would keep the
+// entry parked while the reported hang-up persists (no new readiness can
+// appear on a socket or pipe while POLLHUP holds).
 #[cfg(not(any(target_os = "wasi", mio_unsupported_force_poll_poll)))]
 #[test]
 fn a_failed_connect_is_reported_once_even_after_would_block() {

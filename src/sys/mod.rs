@@ -28,13 +28,18 @@ cfg_os_poll! {
 
 cfg_os_poll! {
     // Coalesced wakes: a flag per `Waker` that its selector clears after
-    // every wait. Wired into the epoll selector; see the module docs for
-    // what another selector needs to use it.
+    // every wait. Wired into the epoll, kqueue, poll(2) and Windows
+    // selectors (not WASI preview 1's nor event ports', whose wakers keep
+    // their own state); see the module docs for what a selector needs to
+    // use it. Checked for dead code where every part of it is used.
     #[cfg_attr(
-        not(all(
-            any(target_os = "linux", target_os = "android"),
-            not(mio_unsupported_force_poll_poll),
-            not(mio_unsupported_force_kqueue)
+        not(any(
+            windows,
+            all(
+                any(target_os = "linux", target_os = "android"),
+                not(mio_unsupported_force_poll_poll),
+                not(mio_unsupported_force_kqueue)
+            )
         )),
         allow(dead_code)
     )]

@@ -3,7 +3,9 @@
 //!
 //! * Sockets: a poll request to the AFD driver per registered socket
 //!   (`afd.rs`, `sock_state.rs`), completing when the socket is ready.
-//! * `Waker`: a packet posted with PostQueuedCompletionStatus (`waker.rs`).
+//! * `Waker`: a packet posted with PostQueuedCompletionStatus (`waker.rs`);
+//!   the `Waker`s' wake flags are cleared after each wait returns
+//!   (`sys/wake_flag.rs`).
 //! * Named pipes: their overlapped reads, writes and connects
 //!   (`named_pipe.rs`).
 //! * Timers and channel receivers: packets posted by their readiness flag
@@ -33,6 +35,7 @@ use windows_sys::Win32::System::IO::OVERLAPPED_ENTRY;
 
 use super::afd::Afd;
 use super::iocp::CompletionPort;
+use crate::sys::wake_flag::WakeFlags;
 use crate::sys::EventBuf;
 
 /// Completion key of the AFD handles: packets of socket polls.
@@ -97,6 +100,8 @@ impl RawEvent {
 pub(crate) struct Selector {
     id: usize,
     inner: Arc<SelectorInner>,
+    /// The flags of the `Waker`s registered here; shared by clones.
+    wake_flags: Arc<WakeFlags>,
 }
 
 /// The queue itself, shared by the `Selector` handles; sources keep only a
@@ -126,14 +131,24 @@ impl Selector {
             pipes: Mutex::new(Vec::new()),
             in_flight: AtomicUsize::new(0),
         });
-        Ok(Selector { id, inner })
+        Ok(Selector {
+            id,
+            inner,
+            wake_flags: Arc::new(WakeFlags::new()),
+        })
     }
 
     pub(crate) fn try_clone(&self) -> io::Result<Selector> {
         Ok(Selector {
             id: self.id,
             inner: Arc::clone(&self.inner),
+            wake_flags: Arc::clone(&self.wake_flags),
         })
+    }
+
+    /// Where a `Waker` registers its wake flag.
+    pub(crate) fn wake_flags(&self) -> &WakeFlags {
+        &self.wake_flags
     }
 
     #[cfg_attr(not(feature = "net"), allow(dead_code))] // used by `IoSource`
@@ -159,7 +174,11 @@ impl Selector {
                 (Some(_), Some(deadline)) => millis_until(deadline),
                 _ => INFINITE,
             };
-            let n = self.inner.dequeue(buf.spare_capacity_mut(), wait)?;
+            let res = self.inner.dequeue(buf.spare_capacity_mut(), wait);
+            // After the wait, whatever it returned, and before the events
+            // are handed back: see `sys/wake_flag.rs`.
+            self.wake_flags.clear_all();
+            let n = res?;
             // SAFETY: the port initialised the first `n` spare entries.
             unsafe { buf.set_len(n) };
             // Translate in place: entry `i` becomes event `kept <= i`.

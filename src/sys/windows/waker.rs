@@ -2,10 +2,13 @@
 //! selector's completion port, which `select` turns into a readable event
 //! with the waker's token.
 //!
-//! Wakes coalesce: while a posted packet has not been collected, further
-//! wakes post nothing. The packet carries a reference to the waker's state,
-//! so a packet of a waker dropped before the poll collects it is recognised
-//! and reported as nothing.
+//! Wakes coalesce like the Unix ones: each `Waker` holds a wake flag
+//! registered with its selector (`sys/wake_flag.rs`), only the `wake` that
+//! sets the flag posts a packet, and the selector clears the flags each
+//! time GetQueuedCompletionStatusEx returns, before it hands back the
+//! events. The packet carries a reference to the waker's state, so a packet
+//! of a waker dropped before the poll collects it is recognised and
+//! reported as nothing.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
@@ -14,9 +17,12 @@ use std::{fmt, io};
 use super::afd::POLL_RECEIVE;
 use super::selector::{SelectorInner, KEY_WAKER};
 use super::Selector;
+use crate::sys::wake_flag::WakeHandle;
 use crate::Token;
 
 pub(crate) struct Waker {
+    /// Whether a packet is already on its way (`sys/wake_flag.rs`).
+    coalesce: WakeHandle,
     state: Arc<WakerState>,
     /// Weak: a waker must not keep a dropped `Poll`'s port open.
     selector: Weak<SelectorInner>,
@@ -24,8 +30,6 @@ pub(crate) struct Waker {
 
 struct WakerState {
     token: usize,
-    /// A packet is posted and not yet collected.
-    posted: AtomicBool,
     /// The `Waker` was dropped: its packet reports nothing.
     dropped: AtomicBool,
 }
@@ -33,9 +37,9 @@ struct WakerState {
 impl Waker {
     pub(crate) fn new(selector: &Selector, token: Token) -> io::Result<Waker> {
         Ok(Waker {
+            coalesce: WakeHandle::new(selector.wake_flags()),
             state: Arc::new(WakerState {
                 token: usize::from(token),
-                posted: AtomicBool::new(false),
                 dropped: AtomicBool::new(false),
             }),
             selector: Arc::downgrade(selector.inner()),
@@ -49,7 +53,8 @@ impl Waker {
             Some(selector) => selector,
             None => return Ok(()),
         };
-        if self.state.posted.swap(true, Ordering::AcqRel) {
+        if !self.coalesce.flag().set() {
+            // An earlier wake's packet has not been collected yet.
             return Ok(());
         }
         let context = Arc::into_raw(Arc::clone(&self.state));
@@ -59,7 +64,8 @@ impl Waker {
             // SAFETY: the packet was not posted, so the reference given up
             // above came back unused.
             drop(unsafe { Arc::from_raw(context) });
-            self.state.posted.store(false, Ordering::Release);
+            // Let the next wake try again.
+            self.coalesce.flag().unset();
             return Err(err);
         }
         Ok(())
@@ -88,9 +94,6 @@ impl fmt::Debug for Waker {
 /// `Waker::wake`, just dequeued (once).
 pub(crate) unsafe fn complete(context: usize, draining: bool) -> Option<(usize, u32)> {
     let state = Arc::from_raw(context as *const WakerState);
-    // Cleared before the event is reported: a wake from now on is a new
-    // one and posts a new packet.
-    state.posted.store(false, Ordering::Release);
     if draining || state.dropped.load(Ordering::Acquire) {
         None
     } else {
