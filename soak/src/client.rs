@@ -55,7 +55,9 @@ pub fn run(opts: &Opts) -> Result<(), String> {
     check_fd_budget(opts.connections, "client")?;
     let n = opts.connections;
     let mut poll = Poll::new().map_err(|e| format!("Poll::new: {e}"))?;
-    let mut events = Events::with_capacity(crate::events_capacity());
+    let mut events = Events::with_capacity(1024);
+    // Tokens closed during the current batch of events (see the loop).
+    let mut closed_in_this_poll: Vec<usize> = Vec::with_capacity(1024);
     let waker =
         Arc::new(Waker::new(poll.registry(), WAKER).map_err(|e| format!("Waker::new: {e}"))?);
     let commands = command_reader(Arc::clone(&waker));
@@ -94,6 +96,9 @@ pub fn run(opts: &Opts) -> Result<(), String> {
             }
             Err(err) => return Err(format!("poll failed: {err}")),
         }
+        // As on the server: on kqueue a socket's two filters are two events
+        // of one poll, and the first may close what the second names.
+        closed_in_this_poll.clear();
         for event in events.iter() {
             ctx.stats.events += 1;
             let token = event.token();
@@ -118,6 +123,9 @@ pub fn run(opts: &Opts) -> Result<(), String> {
                 continue;
             }
             let Some(conn) = table.get_mut(token.0) else {
+                if closed_in_this_poll.contains(&token.0) {
+                    continue;
+                }
                 return Err(format!(
                     "event {event:?} for token {}, which is not registered \
                      (deregistered and closed earlier)",
@@ -132,6 +140,7 @@ pub fn run(opts: &Opts) -> Result<(), String> {
             if conn.is_done() {
                 table.close(token.0, poll.registry())?;
                 closed += 1;
+                closed_in_this_poll.push(token.0);
             }
         }
 

@@ -179,19 +179,6 @@ fn parse_args() -> Result<Opts, String> {
 
 /// Fails early, with the arithmetic, when the descriptor limit cannot hold
 /// the connections.
-/// The capacity of each side's `Events`: 1024, or `MIO_SOAK_EVENTS`.
-/// scripts/soak.sh raises it for the kqueue backend over libkqueue, which
-/// turns one epoll event into a READ and a WRITE kevent and drops those
-/// that no longer fit the caller's buffer: with both sides of thousands of
-/// sockets ready at once, a 1024-event buffer loses edges there.
-pub fn events_capacity() -> usize {
-    std::env::var("MIO_SOAK_EVENTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(1024)
-}
-
 pub fn check_fd_budget(connections: u32, who: &str) -> Result<(), String> {
     let limit = procfs::fd_limit()?;
     let need = u64::from(connections) + FD_RESERVE;

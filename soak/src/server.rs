@@ -75,6 +75,8 @@ fn backend_name(poll: &Poll) -> String {
         .unwrap_or_else(|e| format!("? ({e})"));
     if link.contains("eventpoll") {
         "epoll".to_string()
+    } else if cfg!(mio_unsupported_force_kqueue) {
+        format!("kqueue over libkqueue (Poll's descriptor is {link})")
     } else {
         format!("poll(2) (Poll's descriptor is {link}, not an epoll instance)")
     }
@@ -207,7 +209,9 @@ pub fn run(opts: &Opts) -> Result<(), String> {
     check_fd_budget(opts.connections, "server")?;
     let n = opts.connections as usize;
     let mut poll = Poll::new().map_err(|e| format!("Poll::new: {e}"))?;
-    let mut events = Events::with_capacity(crate::events_capacity());
+    let mut events = Events::with_capacity(1024);
+    // Tokens closed during the current batch of events (see the loop).
+    let mut closed_in_this_poll: Vec<usize> = Vec::with_capacity(1024);
     let backend = backend_name(&poll);
 
     let mut listeners = Vec::with_capacity(opts.listeners);
@@ -287,6 +291,10 @@ pub fn run(opts: &Opts) -> Result<(), String> {
             }
             Err(err) => return Err(format!("poll failed: {err}")),
         }
+        // On kqueue a socket's READ and WRITE filters are two events of one
+        // poll: the first may close a connection the second still names.
+        // Only an event for a connection closed by an earlier poll is stale.
+        closed_in_this_poll.clear();
         for event in events.iter() {
             server.ctx.stats.events += 1;
             let token = event.token().0;
@@ -298,6 +306,9 @@ pub fn run(opts: &Opts) -> Result<(), String> {
                 continue;
             }
             let Some(conn) = server.table.get_mut(token) else {
+                if closed_in_this_poll.contains(&token) {
+                    continue;
+                }
                 return Err(format!(
                     "event {event:?} for token {token}, which is not registered \
                      (deregistered and closed earlier)"
@@ -311,6 +322,7 @@ pub fn run(opts: &Opts) -> Result<(), String> {
             if conn.is_done() {
                 server.table.close(token, poll.registry())?;
                 server.closed += 1;
+                closed_in_this_poll.push(token);
             }
         }
 

@@ -12,6 +12,8 @@
 //! unit flag is given).
 
 #![allow(non_camel_case_types)]
+// The timer items are used only with the `timer` feature.
+#![cfg_attr(not(feature = "timer"), allow(dead_code))]
 
 use libc::{c_int, c_short, c_uint, c_ushort, c_void, intptr_t, timespec, uintptr_t};
 

@@ -25,6 +25,15 @@
 //!   from the `aiocb`s the caller submits with a `SIGEV_KEVENT` sigevent
 //!   naming this kqueue (`Registry` is `AsRawFd`) and the token as value.
 
+// Over libkqueue (Linux, `--cfg mio_unsupported_force_kqueue`, a test
+// configuration) a few things differ from a kernel kqueue; the selector
+// works around those it can, under that cfg only (`libkqueue_forget`, the
+// change order in `apply`, the timeout rounding in `select`). What it cannot
+// work around: libkqueue reads (and so clears) `SO_ERROR` and flags error
+// events `EV_EOF`; its kqueue descriptor never polls readable; and it hands
+// out at most 512 kevents a call, dropping the epoll events whose READ and
+// WRITE kevents do not fit (their edges are lost).
+
 use std::os::unix::io::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
