@@ -1,13 +1,14 @@
-//! Differential scenario runner: see `run.rs`. Unix only (it checks each
-//! backend against poll(2) on the same descriptors); elsewhere it builds to
-//! an empty program.
+//! Differential scenario runner: see `run.rs`. Linux only (it checks each
+//! backend against poll(2) on the same descriptors, with Linux's POLLRDHUP
+//! and socket queue ioctls; the backends it compares all run on Linux);
+//! elsewhere it builds to an empty program.
 
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 mod run;
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 mod sources;
 
 fn main() {
-    #[cfg(unix)]
+    #[cfg(target_os = "linux")]
     run::main();
 }
