@@ -290,6 +290,8 @@ mod tests {
         assert_ne!(Arc::as_ptr(&c.slot), a_ptr);
     }
 
+    // WASI has no threads.
+    #[cfg(not(target_os = "wasi"))]
     #[test]
     fn concurrent_registration_gives_distinct_slots() {
         let flags = Arc::new(WakeFlags::new());
