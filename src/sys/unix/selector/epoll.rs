@@ -198,9 +198,12 @@ fn wait(
     timeout: Option<Duration>,
     pwait2_missing: &AtomicBool,
 ) -> io::Result<usize> {
+    // Miri emulates epoll_wait but not the raw epoll_pwait2 system call:
+    // under it every wait takes the millisecond path.
     #[cfg(all(
         any(target_os = "linux", target_os = "android"),
-        target_pointer_width = "64"
+        target_pointer_width = "64",
+        not(miri)
     ))]
     if let Some(timeout) = timeout {
         if timeout.subsec_nanos() % 1_000_000 != 0 && !pwait2_missing.load(Ordering::Relaxed) {
@@ -235,7 +238,8 @@ fn wait(
     }
     #[cfg(not(all(
         any(target_os = "linux", target_os = "android"),
-        target_pointer_width = "64"
+        target_pointer_width = "64",
+        not(miri)
     )))]
     let _ = pwait2_missing;
     let timeout_ms = timeout.map_or(-1, timeout_millis);
@@ -428,7 +432,7 @@ mod tests {
         let sel = Selector::new().unwrap();
         let missing = AtomicBool::new(false);
         let shortest = shortest_wait(&sel, Duration::from_micros(200), &missing);
-        if missing.load(Ordering::Relaxed) || cfg!(not(target_pointer_width = "64")) {
+        if missing.load(Ordering::Relaxed) || cfg!(any(not(target_pointer_width = "64"), miri)) {
             // A kernel older than 5.11 (or an emulator without the call), or
             // a 32-bit target, which always waits with `epoll_wait`: whole
             // milliseconds.
