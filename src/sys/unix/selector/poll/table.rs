@@ -661,7 +661,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 2 } else { 2000 }))]
 
         #[test]
         fn table_matches_a_model(ops in proptest::collection::vec(op(), 0..60)) {
